@@ -1,0 +1,97 @@
+import { existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { ConfigError, loadConfig, type Config } from './config';
+import { RedisServer } from './infra/redis-server';
+import { Instance } from './instance';
+import { createLogger } from './logger';
+import { WeChatSandbox } from './sandbox/wechat-sandbox';
+import { closeRedis, connectRedis } from './store/redis';
+
+const SANDBOX_APPID = 'wx0000000000000000';
+
+/**
+ * `npm start`: reads .env and the environment, starts an embedded redis-server when REDIS_URL is
+ * unset and the WeChat sandbox when WX_APPID is unset, then serves until SIGTERM/SIGINT.
+ */
+export async function main(): Promise<void> {
+  const envFile = path.join(process.cwd(), '.env');
+  if (existsSync(envFile)) process.loadEnvFile(envFile);
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`tixing: ${err.message}\nSee .env.example for every variable.\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const logger = createLogger({ level: config.logLevel });
+  const cleanups: (() => Promise<void>)[] = [];
+
+  let redisUrl = config.redisUrl;
+  if (!redisUrl) {
+    const dir = path.join(process.cwd(), 'var', 'redis');
+    const embedded = await RedisServer.start({ dir });
+    cleanups.unshift(() => embedded.stop());
+    redisUrl = embedded.url;
+    logger.info({ redis: redisUrl, dir }, 'REDIS_URL is unset: started an embedded redis-server (AOF on)');
+  }
+
+  if (!config.wx.appId) {
+    const appSecret = randomBytes(16).toString('hex');
+    const sandbox = new WeChatSandbox({
+      appId: SANDBOX_APPID,
+      appSecret,
+      logger: logger.child({ sandbox: true }),
+    });
+    const apiBase = await sandbox.start(0, '127.0.0.1');
+    cleanups.unshift(() => sandbox.stop());
+    config = { ...config, wx: { ...config.wx, appId: SANDBOX_APPID, appSecret, apiBase } };
+    logger.warn(
+      { wxApiBase: apiBase },
+      '*** SANDBOX MODE: WX_APPID is unset, so WeChat is simulated by a local sandbox. ' +
+        'No real message leaves this machine; every message "sent" is logged here. ***',
+    );
+  }
+
+  const redis = await connectRedis(redisUrl, logger);
+  cleanups.unshift(() => closeRedis(redis));
+  const instance = new Instance({ config, redis, logger });
+  cleanups.unshift(() => instance.stop());
+  await instance.start();
+  const { url } = await instance.listen(config.port, config.host);
+  logger.info(
+    { url },
+    `tixing is listening on ${url}. Try:\n` +
+      `  curl ${url}/api/health\n` +
+      `  curl -X POST ${url}/api/login -H 'Content-Type: application/json' -d '{"code":"alice#1"}'`,
+  );
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    void (async () => {
+      for (const cleanup of cleanups) {
+        await cleanup().catch((err: Error) => logger.error({ err: err.message }, 'shutdown step failed'));
+      }
+      logger.flush?.();
+      process.exit(0);
+    })();
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+if (require.main === module) {
+  main().catch((err: Error) => {
+    process.stderr.write(`tixing failed to start: ${err.message}\n`);
+    process.exit(1);
+  });
+}

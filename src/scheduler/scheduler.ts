@@ -1,0 +1,170 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '../logger';
+import type { Keys } from '../store/keys';
+import type { Redis } from '../store/redis';
+import type { ReminderStore } from '../store/reminder-store';
+import { ScheduleRegistry, type ReconcileCounts } from './schedule-registry';
+
+export interface SchedulerOptions {
+  redis: Redis; // shared command connection (not closed here)
+  keys: Keys;
+  store: ReminderStore;
+  instanceId: string;
+  onFire: (id: string, fireAt: number) => void; // the dispatcher
+  logger: Logger;
+  now?: () => number;
+  horizonMs?: number; // occurrences held as timers, default 15 min
+  sweepIntervalMs?: number; // how often the due index is re-read, default 2000
+  sliceLimit?: number; // most occurrences read per sweep, default 50,000
+}
+
+type ScheduleEvent =
+  | { op: 'upsert'; id: string; fireAt: number }
+  | { op: 'remove'; id: string }
+  | { op: 'reload'; replyTo: string };
+
+export interface ReloadReply extends ReconcileCounts {
+  instance: string;
+  held: number;
+}
+
+/**
+ * Keeps this instance's ScheduleRegistry in step with the `due` index: a sweep loads the next
+ * slice (and catches anything a timer missed), and changes made on any instance arrive over
+ * pub/sub and touch only their one job.
+ */
+export class Scheduler {
+  readonly registry: ScheduleRegistry;
+  private subscriber: Redis | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private sweeping: Promise<ReconcileCounts | undefined> | undefined;
+  private readonly now: () => number;
+  private readonly horizonMs: number;
+
+  constructor(private readonly options: SchedulerOptions) {
+    this.now = options.now ?? Date.now;
+    this.horizonMs = options.horizonMs ?? 15 * 60_000;
+    this.registry = new ScheduleRegistry({ onFire: options.onFire, now: this.now });
+  }
+
+  get running(): boolean {
+    return this.timer !== undefined;
+  }
+
+  get size(): number {
+    return this.registry.size;
+  }
+
+  async start(): Promise<void> {
+    if (this.timer) return;
+    const subscriber = this.options.redis.duplicate();
+    subscriber.on('error', () => undefined); // the main client already reports connection loss
+    await subscriber.connect();
+    await subscriber.subscribe(this.options.keys.eventsChannel(), (message) => this.onEvent(message));
+    this.subscriber = subscriber;
+    await this.reconcile();
+    this.timer = setInterval(() => void this.sweep(), this.options.sweepIntervalMs ?? 2000);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.sweeping;
+    this.registry.close();
+    const subscriber = this.subscriber;
+    this.subscriber = undefined;
+    if (subscriber?.isOpen) await subscriber.close().catch(() => subscriber.destroy());
+  }
+
+  /** Diffs the registry against the due index (start, sweep, reload-jobs). */
+  async reconcile(): Promise<ReconcileCounts> {
+    const limit = this.options.sliceLimit ?? 50_000;
+    const windowEnd = this.now() + this.horizonMs;
+    const slice = await this.options.store.dueSlice(windowEnd, limit);
+    const wanted = new Map(slice.map((e) => [e.id, e.fireAt] as const));
+    // A truncated slice only speaks for the range it covers.
+    const last = slice.length === limit ? (slice[slice.length - 1]?.fireAt ?? windowEnd) : windowEnd;
+    return this.registry.reconcile(wanted, (fireAt) => fireAt <= last);
+  }
+
+  /** Announces a change to every instance (this one included, applied at once). */
+  async publishUpsert(id: string, fireAt: number | null): Promise<void> {
+    const event: ScheduleEvent = fireAt === null ? { op: 'remove', id } : { op: 'upsert', id, fireAt };
+    this.apply(event);
+    await this.options.redis.publish(this.options.keys.eventsChannel(), JSON.stringify(event));
+  }
+
+  private async sweep(): Promise<void> {
+    if (this.sweeping) return;
+    this.sweeping = this.reconcile().catch((err: Error) => {
+      this.options.logger.debug({ err: err.message }, 'sweep skipped: redis unavailable');
+      return undefined;
+    });
+    await this.sweeping;
+    this.sweeping = undefined;
+  }
+
+  private apply(event: Exclude<ScheduleEvent, { op: 'reload' }>): void {
+    if (event.op === 'upsert' && event.fireAt <= this.now() + this.horizonMs) {
+      this.registry.upsert(event.id, event.fireAt);
+    } else {
+      // Removed, or moved beyond the horizon: the sweep loads it when its time nears.
+      this.registry.remove(event.id);
+    }
+  }
+
+  private onEvent(message: string): void {
+    let event: ScheduleEvent;
+    try {
+      event = JSON.parse(message) as ScheduleEvent;
+    } catch {
+      return;
+    }
+    if (event.op !== 'reload') {
+      this.apply(event);
+      return;
+    }
+    void this.reconcile().then(
+      (counts) => {
+        const reply: ReloadReply = { instance: this.options.instanceId, held: this.registry.size, ...counts };
+        return this.options.redis.publish(
+          this.options.keys.reloadReplyChannel(event.replyTo),
+          JSON.stringify(reply),
+        );
+      },
+      (err: Error) => this.options.logger.warn({ err: err.message }, 'reload failed'),
+    );
+  }
+}
+
+/**
+ * Asks every running instance to reconcile and collects their answers (scripts/reload-jobs and
+ * the admin API). Resolves an empty list when no instance is subscribed.
+ */
+export async function requestReload(redis: Redis, keys: Keys, timeoutMs = 5000): Promise<ReloadReply[]> {
+  const replyTo = randomUUID();
+  const listener = redis.duplicate();
+  listener.on('error', () => undefined);
+  await listener.connect();
+  const replies: ReloadReply[] = [];
+  try {
+    let expected = Infinity;
+    let done: () => void = () => undefined;
+    const finished = new Promise<void>((resolve) => (done = resolve));
+    await listener.subscribe(keys.reloadReplyChannel(replyTo), (message) => {
+      replies.push(JSON.parse(message) as ReloadReply);
+      if (replies.length >= expected) done();
+    });
+    const event: ScheduleEvent = { op: 'reload', replyTo };
+    expected = await redis.publish(keys.eventsChannel(), JSON.stringify(event));
+    if (expected > replies.length) {
+      const timer = setTimeout(done, timeoutMs);
+      await finished;
+      clearTimeout(timer);
+    }
+  } finally {
+    await listener.close().catch(() => listener.destroy());
+  }
+  return replies;
+}

@@ -1,0 +1,92 @@
+/**
+ * Every Redis key tixing uses, built in one place (SPEC §8). All keys live under the configured
+ * prefix so several deployments (and every test file) can share one Redis.
+ */
+export class Keys {
+  constructor(readonly prefix: string) {}
+
+  /** INCR counter that hands out reminder ids. */
+  reminderSeq(): string {
+    return `${this.prefix}seq:reminder`;
+  }
+  /** Hash: one reminder's fields. */
+  reminder(id: string): string {
+    return `${this.prefix}reminder:${id}`;
+  }
+  /** Capped list (newest first) of JSON delivery attempts of one reminder. */
+  deliveries(id: string): string {
+    return `${this.prefix}reminder:${id}:deliveries`;
+  }
+  /** Sorted set: a user's reminder ids, score = creation ms. */
+  userReminders(openid: string): string {
+    return `${this.prefix}user:${openid}:reminders`;
+  }
+  /** Set: a user's pending reminder ids (the 500-pending limit counts it). */
+  userPending(openid: string): string {
+    return `${this.prefix}user:${openid}:pending`;
+  }
+  /** Prefix of reminder hashes, for the create script that learns the id from INCR. */
+  reminderPrefix(): string {
+    return `${this.prefix}reminder:`;
+  }
+  /** Sorted set: pending reminder ids, score = next fire ms. The schedule's source of truth. */
+  due(): string {
+    return `${this.prefix}due`;
+  }
+  /** String with a lease (PX): which instance holds an occurrence `<id>:<scheduledAtMs>`. */
+  claim(occurrence: string): string {
+    return `${this.prefix}claim:${occurrence}`;
+  }
+  /** Hash: a login session (openid, session_key) with the session TTL. */
+  session(token: string): string {
+    return `${this.prefix}session:${token}`;
+  }
+  /** Hash: a user's profile (openid, unionid, first and last login). */
+  user(openid: string): string {
+    return `${this.prefix}user:${openid}`;
+  }
+  /** Hash: templateId → remaining one-time subscription grants. */
+  quota(openid: string): string {
+    return `${this.prefix}quota:${openid}`;
+  }
+  /** String with TTL: the shared WeChat access_token. */
+  accessToken(): string {
+    return `${this.prefix}wx:access_token`;
+  }
+  /** String with TTL: the lock of whoever refreshes the access_token. */
+  accessTokenLock(): string {
+    return `${this.prefix}wx:access_token:lock`;
+  }
+  /** String with TTL: a force_refresh happened recently (WeChat allows one per 30 s). */
+  accessTokenForce(): string {
+    return `${this.prefix}wx:access_token:force`;
+  }
+  /** String with TTL: sends are paused until this key expires (WeChat 45009). */
+  sendPause(): string {
+    return `${this.prefix}wx:send_paused`;
+  }
+  /** String with TTL: msgid → `<reminderId>` for the delivery events of message push. */
+  msgid(msgid: string): string {
+    return `${this.prefix}msgid:${msgid}`;
+  }
+  /** String with TTL: the first answer of a create with an Idempotency-Key. */
+  idempotency(openid: string, key: string): string {
+    return `${this.prefix}idem:${openid}:${key}`;
+  }
+  /** String with TTL (SET NX): a message-push delivery already processed, or a nonce already seen. */
+  pushSeen(key: string): string {
+    return `${this.prefix}push:seen:${key}`;
+  }
+  /** Hash: counters of sends by `<day>:<result>`. */
+  stats(): string {
+    return `${this.prefix}stats:sends`;
+  }
+  /** Pub/sub channel of schedule changes and reload requests between instances. */
+  eventsChannel(): string {
+    return `${this.prefix}events`;
+  }
+  /** Pub/sub channel on which instances answer one reload request. */
+  reloadReplyChannel(requestId: string): string {
+    return `${this.prefix}reload:${requestId}`;
+  }
+}

@@ -1,0 +1,21 @@
+-- Applies an edit to a reminder that still belongs to the caller, and re-arms or keeps its place
+-- in the due index. Guarantees: another user's reminder is never touched ('missing'); a cancelled
+-- reminder stays cancelled; re-arming a finished reminder respects the pending limit.
+-- KEYS: 1 reminder hash, 2 user pending set, 3 due zset
+-- ARGV: 1 openid, 2 nextFireAt ms ('' = schedule unchanged), 3 pending limit, 4 id,
+--       5.. field/value pairs
+if redis.call('HGET', KEYS[1], 'openid') ~= ARGV[1] then return 'missing' end
+local status = redis.call('HGET', KEYS[1], 'status')
+if status == 'cancelled' then return 'cancelled' end
+if ARGV[2] ~= '' and status ~= 'pending' then
+  if redis.call('SCARD', KEYS[2]) >= tonumber(ARGV[3]) then return 'limit' end
+end
+local fields = {}
+for i = 5, #ARGV do fields[#fields + 1] = ARGV[i] end
+if #fields > 0 then redis.call('HSET', KEYS[1], unpack(fields)) end
+if ARGV[2] ~= '' then
+  redis.call('HSET', KEYS[1], 'status', 'pending', 'nextFireAt', ARGV[2])
+  redis.call('SADD', KEYS[2], ARGV[4])
+  redis.call('ZADD', KEYS[3], ARGV[2], ARGV[4])
+end
+return 'ok'

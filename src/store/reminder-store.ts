@@ -1,0 +1,220 @@
+import {
+  reminderFromHash,
+  type DeliveryAttempt,
+  type Reminder,
+  type ReminderStatus,
+} from '../domain/reminder';
+import type { Keys } from './keys';
+import { scripts } from './lua-script';
+import type { Redis } from './redis';
+
+export const DELIVERIES_KEPT = 50; // attempts kept per reminder (capped list)
+const MSGID_TTL_SECONDS = 7 * 24 * 3600; // how long a msgid can still be matched by a push event
+
+export type ClaimResult = { ok: true; reminder: Reminder } | { ok: false; reason: 'stale' | 'busy' };
+
+export interface FinishInput {
+  id: string;
+  openid: string;
+  slot: number;
+  owner: string;
+  status: Exclude<ReminderStatus, 'pending' | 'cancelled'>;
+  lastResult: Reminder['lastResult'];
+  nextSlot: number | null; // recurring: the next occurrence; null: the reminder is done
+  now: number;
+  statsField: string; // `<YYYY-MM-DD>:<result>`
+  msgid: string | null;
+}
+
+/** Reminders, their indexes and their occurrences' claims in Redis (SPEC §8). */
+export class ReminderStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+  ) {}
+
+  async create(
+    openid: string,
+    fields: Record<string, string>,
+    nextFireAt: number,
+    options: { pendingLimit: number; idempotencyKey?: string; idempotencyTtlSeconds: number; now: number },
+  ): Promise<{ outcome: 'ok' | 'duplicate' | 'limit'; id: string }> {
+    const k = this.keys;
+    const pairs = Object.entries(fields).flat();
+    const [outcome, id] = await scripts.createReminder.run<[string, string]>(
+      this.redis,
+      [
+        k.reminderSeq(),
+        k.userReminders(openid),
+        k.userPending(openid),
+        k.due(),
+        options.idempotencyKey ? k.idempotency(openid, options.idempotencyKey) : '',
+      ],
+      [
+        k.reminderPrefix(),
+        options.pendingLimit,
+        options.idempotencyTtlSeconds,
+        options.now,
+        nextFireAt,
+        ...pairs,
+      ],
+    );
+    return { outcome: outcome as 'ok' | 'duplicate' | 'limit', id };
+  }
+
+  async get(id: string): Promise<Reminder | null> {
+    return reminderFromHash(await this.redis.hGetAll(this.keys.reminder(id)));
+  }
+
+  /** The user's reminders, newest first (ids grow with creation), optionally of one status. */
+  async listByUser(
+    openid: string,
+    options: { status?: ReminderStatus; cursor?: string; limit: number },
+  ): Promise<{ items: Reminder[]; nextCursor: string | null }> {
+    const items: Reminder[] = [];
+    let max = options.cursor ? `(${options.cursor}` : '+inf';
+    let scanned = 0;
+    // With a status filter, read in batches until the page is full; bound the work per request.
+    while (items.length < options.limit && scanned < 5000) {
+      const batch = options.status ? Math.max(options.limit * 2, 50) : options.limit - items.length;
+      const ids = await this.redis.zRange(this.keys.userReminders(openid), max, '-inf', {
+        BY: 'SCORE',
+        REV: true,
+        LIMIT: { offset: 0, count: batch },
+      });
+      if (ids.length === 0) return { items, nextCursor: null };
+      scanned += ids.length;
+      const reminders = await this.getMany(ids);
+      for (const [i, reminder] of reminders.entries()) {
+        if (!reminder || (options.status && reminder.status !== options.status)) continue;
+        items.push(reminder);
+        if (items.length === options.limit) {
+          return { items, nextCursor: i === ids.length - 1 && ids.length < batch ? null : reminder.id };
+        }
+      }
+      max = `(${ids[ids.length - 1]}`;
+      if (ids.length < batch) return { items, nextCursor: null };
+    }
+    return { items, nextCursor: items.length > 0 ? (items[items.length - 1]?.id ?? null) : null };
+  }
+
+  async getMany(ids: string[]): Promise<(Reminder | null)[]> {
+    if (ids.length === 0) return [];
+    const multi = this.redis.multi();
+    for (const id of ids) multi.hGetAll(this.keys.reminder(id));
+    const hashes = (await multi.execAsPipeline()) as unknown as Record<string, string>[];
+    return hashes.map((h) => reminderFromHash(h));
+  }
+
+  async countPending(openid: string): Promise<number> {
+    return this.redis.sCard(this.keys.userPending(openid));
+  }
+
+  /** Edits fields and optionally re-times the reminder; see update-reminder.lua. */
+  async update(
+    openid: string,
+    id: string,
+    fields: Record<string, string>,
+    nextFireAt: number | null,
+    pendingLimit: number,
+  ): Promise<'ok' | 'missing' | 'cancelled' | 'limit'> {
+    const k = this.keys;
+    return scripts.updateReminder.run(
+      this.redis,
+      [k.reminder(id), k.userPending(openid), k.due()],
+      [openid, nextFireAt === null ? '' : nextFireAt, pendingLimit, id, ...Object.entries(fields).flat()],
+    );
+  }
+
+  async cancel(openid: string, id: string, now: number): Promise<'ok' | 'missing'> {
+    const k = this.keys;
+    return scripts.cancelReminder.run(
+      this.redis,
+      [k.reminder(id), k.userPending(openid), k.due()],
+      [openid, id, now],
+    );
+  }
+
+  async deliveries(id: string, count = DELIVERIES_KEPT): Promise<DeliveryAttempt[]> {
+    const rows = await this.redis.lRange(this.keys.deliveries(id), 0, count - 1);
+    return rows.map((row) => JSON.parse(row) as DeliveryAttempt);
+  }
+
+  async appendDelivery(id: string, attempt: DeliveryAttempt): Promise<void> {
+    const key = this.keys.deliveries(id);
+    await this.redis
+      .multi()
+      .lPush(key, JSON.stringify(attempt))
+      .lTrim(key, 0, DELIVERIES_KEPT - 1)
+      .exec();
+  }
+
+  /** Pending occurrences due up to `untilMs`, earliest first. */
+  async dueSlice(untilMs: number, limit: number): Promise<{ id: string; fireAt: number }[]> {
+    const rows = await this.redis.zRangeWithScores(this.keys.due(), '-inf', untilMs, {
+      BY: 'SCORE',
+      LIMIT: { offset: 0, count: limit },
+    });
+    return rows.map((r) => ({ id: r.value, fireAt: r.score }));
+  }
+
+  async claim(id: string, slot: number, owner: string, leaseMs: number): Promise<ClaimResult> {
+    const k = this.keys;
+    const result = await scripts.claimOccurrence.run<[string, string[]?]>(
+      this.redis,
+      [k.reminder(id), k.due(), k.claim(`${id}:${slot}`)],
+      [id, slot, owner, leaseMs],
+    );
+    if (result[0] !== 'ok' || !result[1])
+      return { ok: false, reason: result[0] === 'busy' ? 'busy' : 'stale' };
+    const flat = result[1];
+    const hash: Record<string, string> = {};
+    for (let i = 0; i + 1 < flat.length; i += 2) hash[flat[i] as string] = flat[i + 1] as string;
+    const reminder = reminderFromHash(hash);
+    return reminder ? { ok: true, reminder } : { ok: false, reason: 'stale' };
+  }
+
+  async extendClaim(id: string, slot: number, owner: string, leaseMs: number): Promise<boolean> {
+    return (
+      (await scripts.extendClaim.run<number>(
+        this.redis,
+        [this.keys.claim(`${id}:${slot}`)],
+        [owner, leaseMs],
+      )) === 1
+    );
+  }
+
+  async releaseClaim(id: string, slot: number, owner: string): Promise<boolean> {
+    return (
+      (await scripts.releaseClaim.run<number>(this.redis, [this.keys.claim(`${id}:${slot}`)], [owner])) === 1
+    );
+  }
+
+  /** Records an occurrence's outcome if the claim is still ours; see finish-occurrence.lua. */
+  async finish(input: FinishInput): Promise<'ok' | 'lost' | 'retimed'> {
+    const k = this.keys;
+    return scripts.finishOccurrence.run(
+      this.redis,
+      [
+        k.reminder(input.id),
+        k.due(),
+        k.claim(`${input.id}:${input.slot}`),
+        k.userPending(input.openid),
+        k.stats(),
+        input.msgid ? k.msgid(input.msgid) : '',
+      ],
+      [
+        input.id,
+        input.slot,
+        input.owner,
+        input.status,
+        JSON.stringify(input.lastResult),
+        input.nextSlot === null ? '' : input.nextSlot,
+        input.now,
+        input.statsField,
+        MSGID_TTL_SECONDS,
+        `${input.id}:${input.slot}`,
+      ],
+    );
+  }
+}

@@ -1,0 +1,210 @@
+import type { DeliveryAttempt, Reminder } from '../domain/reminder';
+import type { Logger } from '../logger';
+import type { Keys } from '../store/keys';
+import type { QuotaStore } from '../store/quota-store';
+import type { Redis } from '../store/redis';
+import { isWeChatError, type WeChatError } from './errors';
+import { renderTemplateData, type TemplateCatalog } from './templates';
+import type { TokenManager } from './token-manager';
+import type { SubscribeMessage, WeChatClient } from './wechat-client';
+
+export interface SendOutcome {
+  status: 'sent' | 'failed' | 'no_quota' | 'paused';
+  errcode: number | null;
+  errmsg: string;
+  msgid: string | null;
+  attempts: number;
+}
+
+export interface MessageSenderOptions {
+  client: Pick<WeChatClient, 'sendSubscribeMessage'>;
+  tokens: Pick<TokenManager, 'get' | 'invalidate'>;
+  quota: QuotaStore;
+  catalog: TemplateCatalog;
+  redis: Redis;
+  keys: Keys;
+  logger: Logger;
+  miniprogramState: SubscribeMessage['miniprogram_state'];
+  quotaMode: 'enforce' | 'ignore';
+  lang?: SubscribeMessage['lang']; // default zh_CN
+  maxTries?: number; // transient failures, default 5
+  backoffBaseMs?: number; // first retry delay before jitter, default 500 ms
+  backoffMaxMs?: number; // default 8 s
+  pauseMs?: number; // how long a 45009 pauses every instance's sends, default 10 min
+  now?: () => number;
+}
+
+export interface DeliveryHooks {
+  onAttempt: (attempt: DeliveryAttempt) => Promise<void>;
+  keepClaim: () => Promise<boolean>; // renews the claim's lease; false if it was lost
+}
+
+/**
+ * Sends one occurrence through subscribeMessage.send with the policy of SPEC §5: the ledger is
+ * consulted first (QUOTA_MODE=enforce), transient failures are retried with exponential backoff
+ * and full jitter up to `maxTries` and never past the deadline, a bad token is replaced once and
+ * the send retried once, 43101 zeroes the ledger, 45009 pauses sending for every instance.
+ */
+export class MessageSender {
+  private readonly now: () => number;
+  private pausedUntil = 0;
+
+  constructor(private readonly options: MessageSenderOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /** True while WeChat's daily quota pause (45009) is in force on any instance. */
+  async isPaused(): Promise<boolean> {
+    if (this.pausedUntil > this.now()) return true;
+    const ttl = await this.options.redis.pTTL(this.options.keys.sendPause());
+    this.pausedUntil = ttl > 0 ? this.now() + ttl : 0;
+    return ttl > 0;
+  }
+
+  async deliver(
+    reminder: Reminder,
+    occurrence: string,
+    fireAt: number,
+    deadline: number,
+    hooks: DeliveryHooks,
+  ): Promise<SendOutcome> {
+    const { quota, quotaMode } = this.options;
+    let attempt = 0;
+    const record = async (
+      result: DeliveryAttempt['result'],
+      started: number,
+      errcode: number | null,
+      errmsg: string,
+      msgid: string | null = null,
+    ) => {
+      attempt += 1;
+      await hooks.onAttempt({
+        occurrence,
+        attempt,
+        at: new Date(this.now()).toISOString(),
+        latencyMs: this.now() - started,
+        errcode,
+        errmsg,
+        msgid,
+        result,
+      });
+    };
+
+    if (quotaMode === 'enforce' && !(await quota.take(reminder.openid, reminder.templateId))) {
+      const errmsg = 'no subscription grant left for this template: the user must accept it again';
+      await record('no_quota', this.now(), null, errmsg);
+      return { status: 'no_quota', errcode: null, errmsg, msgid: null, attempts: attempt };
+    }
+    const refund = () =>
+      quotaMode === 'enforce' ? quota.refund(reminder.openid, reminder.templateId) : undefined;
+
+    const message: SubscribeMessage = {
+      touser: reminder.openid,
+      template_id: reminder.templateId,
+      ...(reminder.page ? { page: reminder.page } : {}),
+      data: renderTemplateData(this.options.catalog, reminder.templateId, {
+        title: reminder.title,
+        detail: reminder.detail,
+        fireAt,
+        timezone: reminder.timezone,
+        ...(reminder.data ? { data: reminder.data } : {}),
+      }),
+      miniprogram_state: this.options.miniprogramState,
+      lang: this.options.lang ?? 'zh_CN',
+    };
+
+    const maxTries = this.options.maxTries ?? 5;
+    let transientTries = 0;
+    let tokenRetried = false;
+    for (;;) {
+      const started = this.now();
+      let token = '';
+      let error: WeChatError;
+      try {
+        token = await this.options.tokens.get();
+        const { msgid } = await this.options.client.sendSubscribeMessage(token, message);
+        await record('sent', started, 0, 'ok', msgid ?? null);
+        return { status: 'sent', errcode: 0, errmsg: 'ok', msgid: msgid ?? null, attempts: attempt };
+      } catch (err) {
+        if (!isWeChatError(err)) throw err;
+        error = err;
+      }
+      if (error.kind === 'token' && !tokenRetried) {
+        tokenRetried = true;
+        await record('retry', started, error.errcode, error.errmsg);
+        await this.options.tokens.invalidate(token);
+        continue;
+      }
+      if (error.kind === 'transient' || error.kind === 'token') {
+        transientTries += 1;
+        const delay = this.backoff(transientTries);
+        if (transientTries < maxTries && this.now() + delay < deadline && (await hooks.keepClaim())) {
+          await record('retry', started, error.errcode, error.errmsg);
+          await new Promise((resolve) => setTimeout(resolve, delay));
+          continue;
+        }
+        await record('failed', started, error.errcode, error.errmsg);
+        await refund();
+        return {
+          status: 'failed',
+          errcode: error.errcode,
+          errmsg: error.errmsg,
+          msgid: null,
+          attempts: attempt,
+        };
+      }
+      if (error.kind === 'no_quota') {
+        await record('no_quota', started, error.errcode, error.errmsg);
+        await quota.zero(reminder.openid, reminder.templateId);
+        return {
+          status: 'no_quota',
+          errcode: error.errcode,
+          errmsg: error.errmsg,
+          msgid: null,
+          attempts: attempt,
+        };
+      }
+      if (error.kind === 'paused') {
+        await record('paused', started, error.errcode, error.errmsg);
+        await refund();
+        await this.pause();
+        return {
+          status: 'paused',
+          errcode: error.errcode,
+          errmsg: error.errmsg,
+          msgid: null,
+          attempts: attempt,
+        };
+      }
+      if (error.errcode === 40037) {
+        this.options.logger.error(
+          { templateId: reminder.templateId },
+          'WeChat says the template id is invalid (40037)',
+        );
+      }
+      await record('failed', started, error.errcode, error.errmsg);
+      await refund();
+      return {
+        status: 'failed',
+        errcode: error.errcode,
+        errmsg: error.errmsg,
+        msgid: null,
+        attempts: attempt,
+      };
+    }
+  }
+
+  private async pause(): Promise<void> {
+    const pauseMs = this.options.pauseMs ?? 10 * 60_000;
+    this.pausedUntil = this.now() + pauseMs;
+    await this.options.redis.set(this.options.keys.sendPause(), '45009', { PX: pauseMs });
+    this.options.logger.error({ pauseMs }, 'WeChat daily send quota reached (45009): sends paused');
+  }
+
+  /** Exponential backoff with full jitter: uniform in [base·2^(n−1) / 2, base·2^(n−1)], capped. */
+  private backoff(tries: number): number {
+    const base = this.options.backoffBaseMs ?? 500;
+    const cap = Math.min(this.options.backoffMaxMs ?? 8000, base * 2 ** (tries - 1));
+    return Math.round(cap / 2 + Math.random() * (cap / 2));
+  }
+}

@@ -1,0 +1,127 @@
+import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import type { Config } from '../../src/config';
+import { Instance, type InstanceDeps } from '../../src/instance';
+import { createLogger, type Logger } from '../../src/logger';
+import { WeChatSandbox } from '../../src/sandbox/wechat-sandbox';
+import { closeRedis, connectRedis, type Redis } from '../../src/store/redis';
+
+export const TEST_APPID = 'wx0123456789abcdef';
+export const TEST_SECRET = 'sandbox-secret-0123456789abcdef';
+
+/** Log lines captured in memory so tests can read them (and check that no secret leaks). */
+export class LogCapture {
+  readonly lines: string[] = [];
+  readonly logger: Logger;
+
+  constructor(level = process.env.TIXING_TEST_LOG_LEVEL ?? 'debug') {
+    const lines = this.lines;
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(chunk.toString());
+        if (process.env.TIXING_TEST_LOG) process.stderr.write(chunk);
+        done();
+      },
+    });
+    this.logger = createLogger({ level }, sink);
+  }
+
+  text(): string {
+    return this.lines.join('');
+  }
+}
+
+/** A key prefix no other test file uses. */
+export function uniquePrefix(): string {
+  return `t${randomBytes(4).toString('hex')}:`;
+}
+
+export function testRedisUrl(): string {
+  const url = process.env.TIXING_TEST_REDIS_URL;
+  if (!url) throw new Error('TIXING_TEST_REDIS_URL is unset: run the tests through jest (global setup)');
+  return url;
+}
+
+export type ConfigOverrides = Omit<Partial<Config>, 'wx'> & { wx?: Partial<Config['wx']> };
+
+export function testConfig(overrides: ConfigOverrides = {}): Config {
+  const { wx, ...rest } = overrides;
+  return {
+    port: 0,
+    host: '127.0.0.1',
+    redisUrl: testRedisUrl(),
+    redisPrefix: uniquePrefix(),
+    adminToken: 'admin-token-for-tests-0123456789',
+    defaultTimezone: 'Asia/Shanghai',
+    sessionTtlSeconds: 3600,
+    misfireGraceSeconds: 600,
+    quotaMode: 'ignore',
+    sendConcurrency: 32,
+    logLevel: 'debug',
+    ...rest,
+    wx: {
+      appId: TEST_APPID,
+      appSecret: TEST_SECRET,
+      apiBase: 'http://127.0.0.1:1',
+      templateId: '_qZfC75otflYg8nc1suRZK27Ke-mzc_sh3Vtpv8tr2w',
+      miniprogramState: 'formal',
+      token: undefined,
+      aesKey: undefined,
+      ...wx,
+    },
+  };
+}
+
+export async function startSandbox(): Promise<{ sandbox: WeChatSandbox; url: string }> {
+  const sandbox = new WeChatSandbox({ appId: TEST_APPID, appSecret: TEST_SECRET });
+  const url = await sandbox.start(0, '127.0.0.1');
+  return { sandbox, url };
+}
+
+/** Deletes every key under a prefix. */
+export async function dropPrefix(redis: Redis, prefix: string): Promise<void> {
+  for await (const batch of redis.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) {
+    const keys = batch as unknown as string[];
+    if (keys.length > 0) await redis.del(keys);
+  }
+}
+
+export interface TestInstance {
+  instance: Instance;
+  redis: Redis;
+  config: Config;
+  logs: LogCapture;
+  close(): Promise<void>;
+}
+
+/** One app instance on the shared test Redis (or `redisUrl`), talking to `wxBase`. */
+export async function startInstance(options: {
+  wxBase: string;
+  config?: ConfigOverrides;
+  now?: () => number;
+  tuning?: InstanceDeps['tuning'];
+  start?: boolean; // start the scheduler, default true
+}): Promise<TestInstance> {
+  const config = testConfig({ ...options.config, wx: { apiBase: options.wxBase, ...options.config?.wx } });
+  const logs = new LogCapture();
+  const redis = await connectRedis(config.redisUrl ?? testRedisUrl(), logs.logger);
+  const instance = new Instance({
+    config,
+    redis,
+    logger: logs.logger,
+    now: options.now,
+    tuning: options.tuning,
+  });
+  if (options.start !== false) await instance.start();
+  return {
+    instance,
+    redis,
+    config,
+    logs,
+    async close() {
+      await instance.stop();
+      await dropPrefix(redis, config.redisPrefix).catch(() => undefined);
+      await closeRedis(redis);
+    },
+  };
+}
