@@ -6,21 +6,29 @@ import type { Config } from './config';
 import { createApp } from './http/app';
 import type { AppState } from './http/context';
 import { createAuth } from './http/middleware/auth';
+import { adminRoutes } from './http/routes/admin';
 import { healthRoutes } from './http/routes/health';
 import { loginRoutes } from './http/routes/login';
 import { promiseRoutes } from './http/routes/promises';
 import { reminderRoutes } from './http/routes/reminders';
+import { subscriptionRoutes } from './http/routes/subscriptions';
+import { WX_MESSAGE_PATH, wxMessageRoutes } from './http/routes/wx-message';
 import { projectRoot } from './infra/paths';
 import type { Logger } from './logger';
 import { Dispatcher } from './scheduler/dispatcher';
 import { Scheduler } from './scheduler/scheduler';
 import { HealthService } from './services/health-service';
 import { LoginService } from './services/login-service';
+import { PushService } from './services/push-service';
 import { ReminderService } from './services/reminder-service';
+import { SubscriptionService } from './services/subscription-service';
+import { StatsService } from './services/stats-service';
 import { Keys } from './store/keys';
+import { PushStore } from './store/push-store';
 import { QuotaStore } from './store/quota-store';
 import type { Redis } from './store/redis';
 import { ReminderStore } from './store/reminder-store';
+import { SubscriptionReportStore } from './store/subscription-report-store';
 import { MessageSender } from './wechat/message-sender';
 import { loadTemplates, type TemplateCatalog } from './wechat/templates';
 import { TokenManager } from './wechat/token-manager';
@@ -42,6 +50,7 @@ export interface InstanceDeps {
     backoffBaseMs?: number; // first retry delay, default 500 ms
     pauseMs?: number; // 45009 pause, default 10 min
     drainTimeoutMs?: number; // graceful stop waits this long for sends, default 10 s
+    wxTimeoutMs?: number; // per-request timeout of WeChat API calls, default 5 s
   };
 }
 
@@ -59,6 +68,8 @@ export class Instance {
   readonly quota: QuotaStore;
   readonly logins: LoginService;
   readonly reminders: ReminderService;
+  readonly subscriptions: SubscriptionService;
+  readonly push: PushService;
   readonly dispatcher: Dispatcher;
   readonly scheduler: Scheduler;
   private server: Server | undefined;
@@ -77,6 +88,7 @@ export class Instance {
       appId: config.wx.appId,
       appSecret: config.wx.appSecret,
       maxSockets: config.sendConcurrency * 2,
+      timeoutMs: tuning.wxTimeoutMs,
     });
     this.tokens = new TokenManager({
       redis,
@@ -146,14 +158,32 @@ export class Instance {
       now,
       startedAt: now(),
     });
+    this.subscriptions = new SubscriptionService({
+      quota: this.quota,
+      reports: new SubscriptionReportStore(redis, this.keys),
+      pushConfigured: Boolean(config.wx.token),
+      now,
+    });
+    this.push = new PushService({
+      token: config.wx.token,
+      aesKey: config.wx.aesKey,
+      appId: config.wx.appId,
+      store: new PushStore(redis, this.keys),
+      logger: log,
+      now,
+    });
     const auth = createAuth({ sessions: this.logins, adminToken: config.adminToken });
     this.app = createApp({
       logger: log,
+      rawBodyPaths: [WX_MESSAGE_PATH],
       routers: [
         loginRoutes({ logins: this.logins }),
         healthRoutes({ health }),
         reminderRoutes({ reminders: this.reminders, auth }),
+        adminRoutes({ stats: new StatsService({ redis, keys: this.keys, now }), auth }),
         promiseRoutes({ reminders: this.reminders, auth }),
+        subscriptionRoutes({ subscriptions: this.subscriptions, auth }),
+        wxMessageRoutes({ push: this.push }),
       ],
     });
   }

@@ -1,8 +1,8 @@
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { ConfigError, loadConfig, type Config } from './config';
-import { RedisServer } from './infra/redis-server';
+import { RedisServer, embeddedRedisUrlFile } from './infra/redis-server';
 import { Instance } from './instance';
 import { createLogger } from './logger';
 import { WeChatSandbox } from './sandbox/wechat-sandbox';
@@ -34,7 +34,12 @@ export async function main(): Promise<void> {
   if (!redisUrl) {
     const dir = path.join(process.cwd(), 'var', 'redis');
     const embedded = await RedisServer.start({ dir });
-    cleanups.unshift(() => embedded.stop());
+    const urlFile = embeddedRedisUrlFile(dir);
+    writeFileSync(urlFile, embedded.url);
+    cleanups.unshift(async () => {
+      rmSync(urlFile, { force: true });
+      await embedded.stop();
+    });
     redisUrl = embedded.url;
     logger.info({ redis: redisUrl, dir }, 'REDIS_URL is unset: started an embedded redis-server (AOF on)');
   }

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 
 /** Options of a redis-server child process. */
 export interface RedisServerOptions {
@@ -116,6 +117,11 @@ const processes = new Set<ChildProcess>();
 process.once('exit', () => {
   for (const child of processes) child.kill('SIGKILL');
 });
+
+/** Where `npm start` writes the URL of its embedded Redis, so scripts can find it. */
+export function embeddedRedisUrlFile(dir: string): string {
+  return path.join(dir, 'url');
+}
 
 /** Asks the OS for a free loopback port. */
 export function freePort(): Promise<number> {

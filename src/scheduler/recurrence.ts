@@ -252,8 +252,9 @@ function nextCron(zone: IANAZone, cron: string, afterMs: number): number {
     const { at, inGap } = resolveWall(zone, walls.next().getTime());
     if (at <= afterMs) continue;
     best = Math.min(best, at);
-    // Wall times that exist map in order, and a gap only ever lies after them, so the first such
-    // match ends the search; a skipped one is shifted later and a later match may still beat it.
+    // Existing wall times map in order, and a skipped one maps into its gap, after every existing
+    // wall time before it: the first existing match ends the search. A skipped match is only a
+    // candidate, since an existing one just after the gap may map earlier.
     if (!inGap) return best;
   }
   throw new Error(`no occurrence of cron "${cron}" found within ${MAX_STEPS} matches`);

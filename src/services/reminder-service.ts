@@ -75,7 +75,6 @@ export class ReminderService {
       pendingLimit: PENDING_LIMIT,
       idempotencyKey: options.idempotencyKey,
       idempotencyTtlSeconds: IDEMPOTENCY_TTL_SECONDS,
-      now: at,
     });
     if (created.outcome === 'limit') {
       throw new ConflictError(

@@ -17,7 +17,7 @@ export class Keys {
   deliveries(id: string): string {
     return `${this.prefix}reminder:${id}:deliveries`;
   }
-  /** Sorted set: a user's reminder ids, score = creation ms. */
+  /** Sorted set: a user's reminder ids, score = the id (ids grow with creation). */
   userReminders(openid: string): string {
     return `${this.prefix}user:${openid}:reminders`;
   }
@@ -44,6 +44,10 @@ export class Keys {
   /** Hash: a user's profile (openid, unionid, first and last login). */
   user(openid: string): string {
     return `${this.prefix}user:${openid}`;
+  }
+  /** Hash: templateId → the client's last reported popup result (JSON `{result, at}`). */
+  subscriptionReports(openid: string): string {
+    return `${this.prefix}user:${openid}:subscriptions`;
   }
   /** Hash: templateId → remaining one-time subscription grants. */
   quota(openid: string): string {

@@ -38,4 +38,6 @@ export const scripts = {
   finishOccurrence: new LuaScript('finish-occurrence'),
   compareAndDelete: new LuaScript('compare-and-delete'),
   takeGrant: new LuaScript('take-grant'),
+  applySubscriptionEvent: new LuaScript('apply-subscription-event'),
+  confirmDelivery: new LuaScript('confirm-delivery'),
 };

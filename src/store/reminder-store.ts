@@ -37,7 +37,7 @@ export class ReminderStore {
     openid: string,
     fields: Record<string, string>,
     nextFireAt: number,
-    options: { pendingLimit: number; idempotencyKey?: string; idempotencyTtlSeconds: number; now: number },
+    options: { pendingLimit: number; idempotencyKey?: string; idempotencyTtlSeconds: number },
   ): Promise<{ outcome: 'ok' | 'duplicate' | 'limit'; id: string }> {
     const k = this.keys;
     const pairs = Object.entries(fields).flat();
@@ -50,14 +50,7 @@ export class ReminderStore {
         k.due(),
         options.idempotencyKey ? k.idempotency(openid, options.idempotencyKey) : '',
       ],
-      [
-        k.reminderPrefix(),
-        options.pendingLimit,
-        options.idempotencyTtlSeconds,
-        options.now,
-        nextFireAt,
-        ...pairs,
-      ],
+      [k.reminderPrefix(), options.pendingLimit, options.idempotencyTtlSeconds, nextFireAt, ...pairs],
     );
     return { outcome: outcome as 'ok' | 'duplicate' | 'limit', id };
   }

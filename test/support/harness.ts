@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
+import request from 'supertest';
 import type { Config } from '../../src/config';
 import { Instance, type InstanceDeps } from '../../src/instance';
 import { createLogger, type Logger } from '../../src/logger';
@@ -125,3 +126,27 @@ export async function startInstance(options: {
     },
   };
 }
+
+/** Logs in through the sandbox and returns the bearer token. */
+export async function loginAs(t: TestInstance, code: string): Promise<string> {
+  const res = await request(t.instance.app.callback()).post('/api/login').send({ code });
+  if (res.status !== 200) throw new Error(`login failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.data.token as string;
+}
+
+/** Polls `check` every `everyMs` until it returns a truthy value, or fails after `timeoutMs`. */
+export async function waitFor<T>(
+  check: () => Promise<T> | T,
+  timeoutMs = 10_000,
+  everyMs = 50,
+): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

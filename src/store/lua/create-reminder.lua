@@ -3,7 +3,7 @@
 -- stores nothing new; a user never has more than ARGV[2] pending reminders.
 -- KEYS: 1 seq, 2 user reminders zset, 3 user pending set, 4 due zset, 5 idempotency key (or '')
 -- ARGV: 1 reminder key prefix (`<prefix>reminder:`), 2 pending limit, 3 idempotency TTL seconds,
---       4 createdAt ms, 5 nextFireAt ms, 6.. field/value pairs of the hash (without id)
+--       4 nextFireAt ms, 5.. field/value pairs of the hash (without id)
 if KEYS[5] ~= '' then
   local first = redis.call('GET', KEYS[5])
   if first then return {'duplicate', first} end
@@ -12,10 +12,10 @@ if redis.call('SCARD', KEYS[3]) >= tonumber(ARGV[2]) then return {'limit', ''} e
 local id = tostring(redis.call('INCR', KEYS[1]))
 local key = ARGV[1] .. id
 local fields = {'id', id}
-for i = 6, #ARGV do fields[#fields + 1] = ARGV[i] end
+for i = 5, #ARGV do fields[#fields + 1] = ARGV[i] end
 redis.call('HSET', key, unpack(fields))
-redis.call('ZADD', KEYS[2], ARGV[4], id)
+redis.call('ZADD', KEYS[2], id, id) -- score = id: ids grow with creation, and page cursors need unique scores
 redis.call('SADD', KEYS[3], id)
-redis.call('ZADD', KEYS[4], ARGV[5], id)
+redis.call('ZADD', KEYS[4], ARGV[4], id)
 if KEYS[5] ~= '' then redis.call('SET', KEYS[5], id, 'EX', tonumber(ARGV[3])) end
 return {'ok', id}

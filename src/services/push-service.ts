@@ -1,0 +1,280 @@
+import {
+  ForbiddenError,
+  MalformedBodyError,
+  NotConfiguredError,
+  UnauthorizedError,
+  type AppError,
+} from '../errors';
+import type { Logger } from '../logger';
+import { PushCrypto, PushCryptoError } from '../push/push-crypto';
+import {
+  PushFormatError,
+  SUBSCRIBE_EVENTS,
+  dedupKey,
+  extractEncrypt,
+  normalizePushMessage,
+  parsePushBody,
+  type PushFormat,
+  type PushMessage,
+} from '../push/push-message';
+import type { LedgerOp, PushStore } from '../store/push-store';
+
+export interface EchoQuery {
+  signature: string;
+  timestamp: string; // decimal seconds
+  nonce: string;
+  echostr: string;
+}
+
+export interface PushQuery {
+  signature?: string; // plain mode; may accompany msg_signature
+  timestamp: string; // decimal seconds
+  nonce: string;
+  encrypt_type?: 'aes' | 'raw';
+  msg_signature?: string; // compatible/secure mode: over token, timestamp, nonce and Encrypt
+}
+
+export interface PushServiceDeps {
+  token: string | undefined; // WX_TOKEN; unset → the push URL answers 503
+  aesKey: string | undefined; // WX_AES_KEY; set → only encrypted (compatible/secure) pushes are accepted
+  appId: string; // the appid every decrypted push must end with
+  store: PushStore;
+  logger: Logger;
+  now: () => number;
+}
+
+export type PushOutcome = 'processed' | 'duplicate' | 'ignored';
+
+export const MAX_SKEW_SECONDS = 300; // a push's timestamp may be this far from our clock, either way
+// A nonce must stay remembered while its timestamp is acceptable: up to 2 × the skew for a
+// timestamp from the future.
+const NONCE_TTL_SECONDS = 2 * MAX_SKEW_SECONDS;
+const DEDUP_TTL_SECONDS = 24 * 3600; // WeChat retries within seconds; a day is ample
+const OPENID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * WeChat's message push (SPEC §7, WECHAT.md §4): authenticates each request before anything else
+ * (signature in constant time, timestamp within 5 minutes, nonce unseen), then decrypts, parses,
+ * deduplicates WeChat's retries and applies subscribe-message events.
+ *
+ * Processing happens before the route answers `success`, not after: it is one or two Redis round
+ * trips (milliseconds, far below WeChat's 5 s), and answering only once the ledger is written
+ * means a failure becomes a 5xx that WeChat retries instead of a grant silently lost after a
+ * `success`. Ledger changes and their dedup mark are one Lua step, so a retry never counts twice.
+ */
+export class PushService {
+  private readonly crypto: PushCrypto | undefined;
+
+  constructor(private readonly deps: PushServiceDeps) {
+    this.crypto = deps.token
+      ? new PushCrypto({ token: deps.token, encodingAesKey: deps.aesKey, appId: deps.appId })
+      : undefined;
+  }
+
+  /** The push crypto, or 503 when WX_TOKEN is unset; routes call it before reading anything. */
+  requireConfigured(): PushCrypto {
+    if (!this.crypto) throw new NotConfiguredError('message push (WX_TOKEN)');
+    return this.crypto;
+  }
+
+  /** GET verification: the echostr when the signature holds. */
+  verifyEcho(query: EchoQuery, log: Logger = this.deps.logger): string {
+    const crypto = this.requireConfigured();
+    // No freshness or nonce check: the echo reveals nothing, so replaying it gains nothing.
+    if (!crypto.verifySignature(query.signature, query.timestamp, query.nonce)) {
+      throw this.reject(log, 'bad_signature', new UnauthorizedError('invalid push signature', 40110));
+    }
+    return query.echostr;
+  }
+
+  /** Authenticates, decrypts, parses and applies one push; rejections are 4xx with nothing done. */
+  async receive(
+    query: PushQuery,
+    body: string,
+    format: PushFormat,
+    log: Logger = this.deps.logger,
+  ): Promise<PushOutcome> {
+    const text = await this.authenticate(query, body, format, log);
+    let message: PushMessage;
+    try {
+      message = normalizePushMessage(parsePushBody(text, text.trimStart().startsWith('<') ? 'xml' : 'json'));
+    } catch (err) {
+      if (!(err instanceof PushFormatError)) throw err;
+      throw this.reject(
+        log,
+        err.reason,
+        new MalformedBodyError(`the push could not be read: ${err.message}`),
+      );
+    }
+    try {
+      return await this.process(message, log);
+    } catch (err) {
+      // Our failure (Redis): let WeChat's retry through, whether or not it reuses the nonce.
+      await this.deps.store.releaseNonce(query.nonce).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** Every check that needs no trust in the body; resolves the plaintext message. */
+  private async authenticate(
+    query: PushQuery,
+    body: string,
+    format: PushFormat,
+    log: Logger,
+  ): Promise<string> {
+    const crypto = this.requireConfigured();
+    const { timestamp, nonce } = query;
+    const secure = query.encrypt_type === 'aes';
+    // The plain signature covers only token, timestamp and nonce: checked before the body is read.
+    if (query.signature !== undefined && !crypto.verifySignature(query.signature, timestamp, nonce)) {
+      throw this.reject(log, 'bad_signature', new UnauthorizedError('invalid push signature', 40110));
+    }
+    let encrypt: string | undefined;
+    if (secure) {
+      encrypt = this.envelopeEncrypt(body, format, log);
+      if (!crypto.verifyMsgSignature(query.msg_signature ?? '', timestamp, nonce, encrypt)) {
+        throw this.reject(
+          log,
+          'bad_msg_signature',
+          new UnauthorizedError('invalid push msg_signature', 40110),
+        );
+      }
+      if (!crypto.canDecrypt) {
+        throw this.reject(log, 'no_aes_key', new NotConfiguredError('message push decryption (WX_AES_KEY)'));
+      }
+    } else if (crypto.canDecrypt) {
+      // With an AES key configured the console is in compatible or secure mode, where WeChat always
+      // encrypts; a plain body is covered by no signature at all, so it is not trusted.
+      throw this.reject(
+        log,
+        'plain_refused',
+        new UnauthorizedError('unencrypted push refused: WX_AES_KEY is set', 40113),
+      );
+    }
+    const skew = Math.abs(this.deps.now() / 1000 - Number(timestamp));
+    if (!(skew <= MAX_SKEW_SECONDS)) {
+      throw this.reject(
+        log,
+        'stale_timestamp',
+        new UnauthorizedError('push timestamp outside ±5 minutes', 40111),
+      );
+    }
+    if (!(await this.deps.store.claimNonce(nonce, NONCE_TTL_SECONDS))) {
+      throw this.reject(log, 'replayed_nonce', new UnauthorizedError('push nonce already used', 40112));
+    }
+    if (encrypt === undefined) return body;
+    try {
+      return crypto.decrypt(encrypt).message;
+    } catch (err) {
+      if (!(err instanceof PushCryptoError)) throw err;
+      if (err.reason === 'appid_mismatch') {
+        throw this.reject(log, err.reason, new ForbiddenError('the push is addressed to another app', 40310));
+      }
+      throw this.reject(log, err.reason, new MalformedBodyError('the push could not be decrypted'));
+    }
+  }
+
+  /** The Encrypt field of an encrypted push's envelope (its other fields are not trusted). */
+  private envelopeEncrypt(body: string, format: PushFormat, log: Logger): string {
+    try {
+      const encrypt = extractEncrypt(parsePushBody(body, format));
+      if (encrypt !== undefined) return encrypt;
+    } catch (err) {
+      if (!(err instanceof PushFormatError)) throw err;
+      throw this.reject(
+        log,
+        err.reason,
+        new MalformedBodyError(`the push could not be read: ${err.message}`),
+      );
+    }
+    throw this.reject(
+      log,
+      'missing_encrypt',
+      new MalformedBodyError('encrypt_type=aes but the body has no Encrypt'),
+    );
+  }
+
+  private async process(message: PushMessage, log: Logger): Promise<PushOutcome> {
+    const key = dedupKey(message);
+    const about = { msgType: message.msgType, event: message.event };
+    if (!OPENID.test(message.fromUserName)) {
+      log.warn(about, 'push ignored: FromUserName is not an openid');
+      return 'ignored';
+    }
+    switch (message.event) {
+      case SUBSCRIBE_EVENTS.popup: {
+        for (const item of message.items.filter((i) => i.status !== 'accept')) {
+          log.info(
+            { ...about, templateId: item.templateId, status: item.status },
+            'subscription not granted',
+          );
+        }
+        const grants = message.items.filter((i) => i.status === 'accept');
+        return this.applyLedger(
+          message,
+          key,
+          grants.map((i) => ({ op: 'grant', templateId: i.templateId })),
+          log,
+        );
+      }
+      case SUBSCRIBE_EVENTS.change: {
+        const rejects = message.items.filter((i) => i.status === 'reject');
+        return this.applyLedger(
+          message,
+          key,
+          rejects.map((i) => ({ op: 'zero', templateId: i.templateId })),
+          log,
+        );
+      }
+      case SUBSCRIBE_EVENTS.sent:
+        return this.confirmSent(message, key, log);
+      default:
+        if (!(await this.deps.store.claimPush(key, DEDUP_TTL_SECONDS))) return 'duplicate';
+        log.info(about, 'push ignored: not a subscribe-message event');
+        return 'ignored';
+    }
+  }
+
+  private async applyLedger(
+    message: PushMessage,
+    key: string,
+    ops: LedgerOp[],
+    log: Logger,
+  ): Promise<PushOutcome> {
+    const applied = await this.deps.store.applyLedgerEvent(key, DEDUP_TTL_SECONDS, message.fromUserName, ops);
+    log.info({ event: message.event, ops, duplicate: !applied }, 'subscription event');
+    return applied ? 'processed' : 'duplicate';
+  }
+
+  private async confirmSent(message: PushMessage, key: string, log: Logger): Promise<PushOutcome> {
+    const { store, now } = this.deps;
+    if (!(await store.claimPush(key, DEDUP_TTL_SECONDS))) return 'duplicate';
+    const created = Number(message.createTime) * 1000;
+    const at = new Date(Number.isFinite(created) && created > 0 ? created : now()).toISOString();
+    try {
+      for (const item of message.items) {
+        const occurrence = item.msgId ? await store.occurrenceOfMsgid(item.msgId) : null;
+        if (!item.msgId || !occurrence) {
+          log.info({ msgid: item.msgId, templateId: item.templateId }, 'sent event for an unknown msgid');
+          continue;
+        }
+        const confirmed = { at, errorCode: item.errorCode ?? '', status: item.status };
+        const outcome = await store.confirmDelivery(occurrence, item.msgId, message.fromUserName, confirmed);
+        log.info(
+          { occurrence, msgid: item.msgId, errorCode: confirmed.errorCode, outcome },
+          'delivery confirmed',
+        );
+      }
+    } catch (err) {
+      await store.releasePush(key).catch(() => undefined);
+      throw err;
+    }
+    return 'processed';
+  }
+
+  /** Logs why a push was refused (never the token, the key, the body or Encrypt). */
+  private reject(log: Logger, reason: string, error: AppError): AppError {
+    log.warn({ reason, status: error.status }, 'push rejected');
+    return error;
+  }
+}

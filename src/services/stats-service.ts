@@ -1,0 +1,119 @@
+import { REMINDER_STATUSES, type ReminderStatus } from '../domain/reminder';
+import type { Keys } from '../store/keys';
+import type { Redis } from '../store/redis';
+
+export interface StatsServiceDeps {
+  redis: Redis; // shared command connection (not closed here)
+  keys: Keys;
+  now: () => number;
+  countLimit?: number; // most reminder records read per request, default 100,000
+  batchSize?: number; // status reads per pipeline, default 1,000
+}
+
+export interface SendStats {
+  /** `YYYY-MM-DD` (UTC) → result (`sent`, `failed`, `no_quota`, `missed`) → count, newest day first. */
+  byDay: Record<string, Record<string, number>>;
+  /** result → count over the days shown. */
+  total: Record<string, number>;
+}
+
+export interface AdminStats {
+  reminders: {
+    byStatus: Record<ReminderStatus, number>;
+    /** Records read; less than the ids handed out when `truncated`. */
+    counted: number;
+    /** True when more than `countLimit` reminders exist: the counts cover the newest ones only. */
+    truncated: boolean;
+  };
+  sends: SendStats;
+  /** Occurrences recorded `no_quota` (ledger empty, or WeChat's 43101), per day and in total. */
+  quotaMisses: { total: number; byDay: Record<string, number> };
+  generatedAt: string;
+}
+
+const DAY_MS = 24 * 3600_000;
+
+/**
+ * The operator's numbers (GET /api/admin/stats). Send results come from the `stats:sends` hash
+ * that finish-occurrence.lua increments per `<day>:<result>`. Reminders by status have no counter
+ * yet, so they are counted by walking reminder ids down from the id sequence (newest first, one
+ * pipelined HGET per id) up to `countLimit`: no SCAN of the keyspace, but O(reminders) — an
+ * admin-only call, bounded, and flagged `truncated` past the limit. Per-status counters kept by
+ * the Lua scripts would make it O(1).
+ */
+export class StatsService {
+  private readonly countLimit: number;
+  private readonly batchSize: number;
+
+  constructor(private readonly deps: StatsServiceDeps) {
+    this.countLimit = deps.countLimit ?? 100_000;
+    this.batchSize = deps.batchSize ?? 1000;
+  }
+
+  /** `days`: how many days of send results to include, today (UTC) included. */
+  async stats(days: number): Promise<AdminStats> {
+    const [reminders, sends] = await Promise.all([this.remindersByStatus(), this.sends(days)]);
+    const byDay: Record<string, number> = {};
+    let total = 0;
+    for (const [day, results] of Object.entries(sends.byDay)) {
+      const misses = results.no_quota ?? 0;
+      if (misses === 0) continue;
+      byDay[day] = misses;
+      total += misses;
+    }
+    return {
+      reminders,
+      sends,
+      quotaMisses: { total, byDay },
+      generatedAt: new Date(this.deps.now()).toISOString(),
+    };
+  }
+
+  private async remindersByStatus(): Promise<AdminStats['reminders']> {
+    const { redis, keys } = this.deps;
+    const byStatus = Object.fromEntries(REMINDER_STATUSES.map((s) => [s, 0])) as Record<
+      ReminderStatus,
+      number
+    >;
+    const newest = Number((await redis.get(keys.reminderSeq())) ?? 0);
+    const oldest = Math.max(1, newest - this.countLimit + 1);
+    let counted = 0;
+    for (let top = newest; top >= oldest; top -= this.batchSize) {
+      const multi = redis.multi();
+      const bottom = Math.max(oldest, top - this.batchSize + 1);
+      for (let id = top; id >= bottom; id -= 1) multi.hGet(keys.reminder(String(id)), 'status');
+      const statuses = (await multi.execAsPipeline()) as unknown as (string | null)[];
+      for (const status of statuses) {
+        if (status === null || !(status in byStatus)) continue; // never created, or not a reminder
+        byStatus[status as ReminderStatus] += 1;
+        counted += 1;
+      }
+    }
+    return { byStatus, counted, truncated: oldest > 1 };
+  }
+
+  private async sends(days: number): Promise<SendStats> {
+    const { redis, keys, now } = this.deps;
+    const today = Date.parse(new Date(now()).toISOString().slice(0, 10));
+    const firstDay = new Date(today - (days - 1) * DAY_MS).toISOString().slice(0, 10);
+    const byDay: Record<string, Record<string, number>> = {};
+    const total: Record<string, number> = {};
+    const fields = Object.entries(await redis.hGetAll(keys.stats()));
+    // Newest day first; within a day, results in name order, so the answer reads the same each time.
+    fields.sort(([a], [b]) => (a < b ? 1 : a > b ? -1 : 0));
+    for (const [field, value] of fields) {
+      const match = /^(\d{4}-\d{2}-\d{2}):([a-z_]+)$/.exec(field);
+      if (!match?.[1] || !match[2] || match[1] < firstDay) continue;
+      const [, day, result] = match;
+      const count = Number(value);
+      (byDay[day] ??= {})[result] = count;
+      total[result] = (total[result] ?? 0) + count;
+    }
+    for (const day of Object.keys(byDay)) byDay[day] = sortKeys(byDay[day] ?? {});
+    return { byDay, total: sortKeys(total) };
+  }
+}
+
+function sortKeys(record: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => a.localeCompare(b)));
+}

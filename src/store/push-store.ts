@@ -1,0 +1,88 @@
+import type { DeliveryAttempt } from '../domain/reminder';
+import type { Keys } from './keys';
+import { scripts } from './lua-script';
+import type { Redis } from './redis';
+import { DELIVERIES_KEPT } from './reminder-store';
+
+export type LedgerOp = { op: 'grant' | 'zero'; templateId: string };
+export type Confirmation = NonNullable<DeliveryAttempt['confirmed']>;
+export type ConfirmOutcome = 'ok' | 'missing' | 'foreign';
+
+/**
+ * What message push (WECHAT.md §4) keeps in Redis: nonces seen, pushes already processed, and the
+ * effects of subscribe-message events on the quota ledger and on delivery records.
+ */
+export class PushStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+  ) {}
+
+  /** Records a nonce; false when it was already seen within `ttlSeconds` (a replay). */
+  async claimNonce(nonce: string, ttlSeconds: number): Promise<boolean> {
+    return this.markFirst(this.keys.pushSeen(`nonce:${nonce}`), ttlSeconds);
+  }
+
+  /** Lets a nonce be used again: the request carrying it failed on our side and will be retried. */
+  async releaseNonce(nonce: string): Promise<void> {
+    await this.redis.del(this.keys.pushSeen(`nonce:${nonce}`));
+  }
+
+  /** Marks a push as processed; false when WeChat already delivered it (a retry). */
+  async claimPush(dedupKey: string, ttlSeconds: number): Promise<boolean> {
+    return this.markFirst(this.pushKey(dedupKey), ttlSeconds);
+  }
+
+  /** Undoes claimPush when processing failed, so WeChat's retry is processed. */
+  async releasePush(dedupKey: string): Promise<void> {
+    await this.redis.del(this.pushKey(dedupKey));
+  }
+
+  /**
+   * Claims the push and applies its ledger changes in one step (apply-subscription-event.lua);
+   * false when it was a retry and nothing changed.
+   */
+  async applyLedgerEvent(
+    dedupKey: string,
+    ttlSeconds: number,
+    openid: string,
+    ops: LedgerOp[],
+  ): Promise<boolean> {
+    const args = ops.flatMap(({ op, templateId }) => [op, templateId]);
+    const applied = await scripts.applySubscriptionEvent.run<number>(
+      this.redis,
+      [this.pushKey(dedupKey), this.keys.quota(openid)],
+      [ttlSeconds, ...args],
+    );
+    return applied === 1;
+  }
+
+  /** The occurrence `<reminderId>:<slotMs>` whose send WeChat answered with this msgid, if still known. */
+  async occurrenceOfMsgid(msgid: string): Promise<string | null> {
+    return this.redis.get(this.keys.msgid(msgid));
+  }
+
+  /** Marks the delivery attempt of `occurrence` that got `msgid`; see confirm-delivery.lua. */
+  async confirmDelivery(
+    occurrence: string,
+    msgid: string,
+    openid: string,
+    confirmed: Confirmation,
+  ): Promise<ConfirmOutcome> {
+    const reminderId = occurrence.slice(0, occurrence.indexOf(':'));
+    if (!reminderId) return 'missing';
+    return scripts.confirmDelivery.run<ConfirmOutcome>(
+      this.redis,
+      [this.keys.deliveries(reminderId), this.keys.reminder(reminderId)],
+      [occurrence, msgid, openid, JSON.stringify(confirmed), DELIVERIES_KEPT],
+    );
+  }
+
+  private pushKey(dedupKey: string): string {
+    return this.keys.pushSeen(`push:${dedupKey}`);
+  }
+
+  private async markFirst(key: string, ttlSeconds: number): Promise<boolean> {
+    return (await this.redis.set(key, '1', { NX: true, EX: ttlSeconds })) === 'OK';
+  }
+}

@@ -1,0 +1,115 @@
+import type { WeChatSandbox } from '../../src/sandbox/wechat-sandbox';
+import { startInstance, startSandbox, uniquePrefix, type TestInstance } from '../support/harness';
+import { FAST_TUNING, waitFor } from './delivery-helpers';
+
+// Three app instances sharing one Redis prefix (one deployment) and one sandbox (one WeChat app),
+// fresh for each test so that the token counts start from zero.
+let sandbox: WeChatSandbox;
+let instances: TestInstance[] = [];
+
+beforeEach(async () => {
+  const started = await startSandbox();
+  sandbox = started.sandbox;
+  const redisPrefix = uniquePrefix();
+  instances = [];
+  for (let i = 0; i < 3; i++) {
+    instances.push(
+      await startInstance({ wxBase: started.url, config: { redisPrefix }, tuning: FAST_TUNING }),
+    );
+  }
+});
+
+afterEach(async () => {
+  for (const t of instances) await t.close();
+  await sandbox.stop();
+});
+
+const USERS = ['ana', 'ben', 'cai', 'dov'];
+
+/** Creates `count` one-shot reminders titled `m<i>` for four users, all due at `at` (ms). */
+async function createMany(count: number, at: number): Promise<string[]> {
+  const first = instances[0];
+  if (!first) throw new Error('no instance');
+  const ids: string[] = [];
+  for (let start = 0; start < count; start += 100) {
+    const batch = Array.from({ length: Math.min(100, count - start) }, (_, j) => start + j);
+    const created = await Promise.all(
+      batch.map((i) =>
+        first.instance.reminders.create(sandbox.openIdFor(USERS[i % USERS.length] ?? 'ana'), {
+          title: `m${i}`,
+          at,
+        }),
+      ),
+    );
+    ids.push(...created.map((c) => String(c.reminder.id)));
+  }
+  return ids;
+}
+
+/** Each reminder's final status, read from Redis. */
+async function statuses(ids: string[]): Promise<Map<string, number>> {
+  const first = instances[0];
+  if (!first) throw new Error('no instance');
+  const counts = new Map<string, number>();
+  for (const reminder of await first.instance.store.getMany(ids)) {
+    const status = reminder?.status ?? 'absent';
+    counts.set(status, (counts.get(status) ?? 0) + 1);
+  }
+  return counts;
+}
+
+function expectEachSentOnce(count: number): void {
+  const titles = sandbox.sent.map((m) => m.data.thing1?.value);
+  expect(titles).toHaveLength(count);
+  expect(new Set(titles).size).toBe(count);
+  expect(new Set(titles)).toEqual(new Set(Array.from({ length: count }, (_, i) => `m${i}`)));
+}
+
+describe('access_token central control with three instances (SPEC §6)', () => {
+  it('sends 1,000 messages with exactly one stable_token fetch and each occurrence once', async () => {
+    const ids = await createMany(1000, Date.now() + 1500);
+    expect(await instances[0]?.redis.zCard(instances[0].instance.keys.due())).toBe(1000);
+
+    await waitFor('1,000 sends', () => (sandbox.sent.length >= 1000 ? true : undefined), 20_000);
+    await waitFor('1,000 recorded outcomes', async () =>
+      (await statuses(ids)).get('sent') === 1000 ? true : undefined,
+    );
+
+    expect(sandbox.stats.stableTokenFetches).toBe(1);
+    expect(sandbox.stats.tokenFetches).toBe(0);
+    expect(sandbox.stats.sendCalls).toBe(1000);
+    expectEachSentOnce(1000);
+    const sentCounter = await instances[0]?.redis.hGetAll(instances[0].instance.keys.stats());
+    expect(Object.values(sentCounter ?? {}).map(Number)).toEqual([1000]);
+    // No send happens twice, even after a few more sweeps.
+    await new Promise((resolve) => setTimeout(resolve, 3 * FAST_TUNING.sweepIntervalMs));
+    expect(sandbox.stats.sendCalls).toBe(1000);
+  });
+
+  it('replaces a revoked token with exactly one new fetch and still delivers every message', async () => {
+    sandbox.faults.latencyMs = 5; // stretch the run so the revocation lands in the middle of it
+    const ids = await createMany(300, Date.now() + 1000);
+
+    await waitFor('the first 60 sends', () => (sandbox.sent.length >= 60 ? true : undefined), 15_000, 2);
+    sandbox.revokeTokens();
+    const sentBeforeRevoke = sandbox.sent.length;
+    expect(sentBeforeRevoke).toBeLessThan(300); // the revocation really happened mid-run
+
+    await waitFor(
+      '300 recorded outcomes',
+      async () => ((await statuses(ids)).get('sent') === 300 ? true : undefined),
+      20_000,
+    );
+
+    expect(sandbox.stats.stableTokenFetches).toBe(2);
+    expectEachSentOnce(300);
+    // Sends in flight with the old token were answered 40001 and retried with the new one.
+    const first = instances[0];
+    if (!first) throw new Error('no instance');
+    const attempts = (await Promise.all(ids.map((id) => first.instance.store.deliveries(id)))).flat();
+    const rejected = attempts.filter((a) => a.errcode === 40001);
+    expect(rejected.length).toBeGreaterThan(0);
+    expect(rejected.every((a) => a.result === 'retry')).toBe(true);
+    expect(attempts.filter((a) => a.result === 'sent')).toHaveLength(300);
+  });
+});

@@ -1,0 +1,66 @@
+import { main } from '../../scripts/reload-jobs';
+import type { WeChatSandbox } from '../../src/sandbox/wechat-sandbox';
+import {
+  startInstance,
+  startSandbox,
+  testRedisUrl,
+  uniquePrefix,
+  type TestInstance,
+} from '../support/harness';
+
+let sandbox: WeChatSandbox;
+const running: TestInstance[] = [];
+
+beforeAll(async () => {
+  const started = await startSandbox();
+  sandbox = started.sandbox;
+});
+
+afterAll(async () => {
+  for (const t of running) await t.close();
+  await sandbox.stop();
+});
+
+describe('scripts/reload-jobs', () => {
+  it('says so when no instance is running', async () => {
+    const lines: string[] = [];
+    const replies = await main({ REDIS_URL: testRedisUrl(), REDIS_PREFIX: uniquePrefix() }, (l) =>
+      lines.push(l),
+    );
+    expect(replies).toEqual([]);
+    expect(lines).toEqual(['no running instance answered: nothing to reload']);
+  });
+
+  it('prints each instance’s counts and reschedules exactly the reminder edited by hand', async () => {
+    const redisPrefix = uniquePrefix();
+    for (let i = 0; i < 2; i++) {
+      running.push(await startInstance({ wxBase: sandbox.url ?? '', config: { redisPrefix } }));
+    }
+    const [a, b] = running;
+    const openid = sandbox.openIdFor('ops');
+    const at = Date.now() + 5 * 60_000;
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      ids.push(
+        (await a!.instance.reminders.create(openid, { title: `ops ${i}`, at: at + i * 1000 })).reminder
+          .id as string,
+      );
+    }
+    const env = { REDIS_URL: testRedisUrl(), REDIS_PREFIX: redisPrefix };
+    const lines: string[] = [];
+    const first = await main(env, (l) => lines.push(l));
+    expect(first.map((r) => r.instance).sort()).toEqual([a!.instance.id, b!.instance.id].sort());
+    for (const reply of first)
+      expect(reply).toMatchObject({ added: 0, removed: 0, rescheduled: 0, unchanged: 5, held: 5 });
+    expect(lines).toHaveLength(3); // header + one line per instance
+
+    // An operator moves one reminder by hand: redis-cli ZADD <prefix>due <ms> <id>
+    const untouched = b!.instance.scheduler.registry.jobOf(ids[1]!);
+    await a!.redis.zAdd(a!.instance.keys.due(), { score: at + 60_000, value: ids[0]! });
+    const second = await main(env, () => undefined);
+    for (const reply of second)
+      expect(reply).toMatchObject({ added: 0, removed: 0, rescheduled: 1, unchanged: 4 });
+    expect(b!.instance.scheduler.registry.fireAtOf(ids[0]!)).toBe(at + 60_000);
+    expect(b!.instance.scheduler.registry.jobOf(ids[1]!)).toBe(untouched);
+  });
+});

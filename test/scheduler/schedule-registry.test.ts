@@ -1,0 +1,72 @@
+import { ScheduleRegistry } from '../../src/scheduler/schedule-registry';
+
+describe('ScheduleRegistry', () => {
+  const fired: [string, number][] = [];
+  let registry: ScheduleRegistry;
+
+  beforeEach(() => {
+    fired.length = 0;
+    registry = new ScheduleRegistry({ onFire: (id, at) => fired.push([id, at]) });
+  });
+  afterEach(() => registry.close());
+
+  it('holds one job per id and does nothing when an unchanged reminder is upserted', () => {
+    const at = Date.now() + 60_000;
+    expect(registry.upsert('1', at)).toBe('added');
+    const job = registry.jobOf('1');
+    expect(registry.upsert('1', at)).toBe('unchanged');
+    expect(registry.jobOf('1')).toBe(job);
+    expect(registry.size).toBe(1);
+  });
+
+  it('re-times one job without touching the others', () => {
+    const at = Date.now() + 60_000;
+    registry.upsert('1', at);
+    registry.upsert('2', at);
+    const other = registry.jobOf('2');
+    expect(registry.upsert('1', at + 1000)).toBe('rescheduled');
+    expect(registry.jobOf('2')).toBe(other);
+    expect(registry.fireAtOf('1')).toBe(at + 1000);
+  });
+
+  it('fires at the time, once, and forgets the job', async () => {
+    const at = Date.now() + 150;
+    registry.upsert('1', at);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(fired).toEqual([['1', at]]);
+    expect(registry.has('1')).toBe(false);
+  });
+
+  it('hands an occurrence already due to the dispatcher at once instead of node-schedule', async () => {
+    const at = Date.now() - 5000;
+    registry.upsert('1', at);
+    expect(registry.jobOf('1')).toBeNull();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(fired).toEqual([['1', at]]);
+  });
+
+  it('does not fire a removed job', async () => {
+    registry.upsert('1', Date.now() + 100);
+    expect(registry.remove('1')).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(fired).toEqual([]);
+  });
+
+  it('reconciles with counts, changing only what differs', () => {
+    const at = Date.now() + 60_000;
+    registry.upsert('1', at);
+    registry.upsert('2', at);
+    registry.upsert('3', at);
+    const keep = registry.jobOf('1');
+    const counts = registry.reconcile(
+      new Map([
+        ['1', at],
+        ['2', at + 5],
+        ['4', at],
+      ]),
+    );
+    expect(counts).toEqual({ added: 1, removed: 1, rescheduled: 1, unchanged: 1 });
+    expect(registry.jobOf('1')).toBe(keep);
+    expect(registry.has('3')).toBe(false);
+  });
+});
