@@ -141,6 +141,13 @@ export class MessageSender {
         if (transientTries < maxTries && this.now() + delay < deadline && (await hooks.keepClaim())) {
           await record('retry', started, error.errcode, error.errmsg);
           await new Promise((resolve) => setTimeout(resolve, delay));
+          // A 45009 met by any send while this one backed off stops it too: hand the occurrence
+          // back (no attempt made) and it is sent when the pause ends.
+          if (await this.isPaused()) {
+            await refund();
+            const errmsg = 'sending paused (45009) while this send was backing off';
+            return { status: 'paused', errcode: 45009, errmsg, msgid: null, attempts: attempt };
+          }
           continue;
         }
         await record('failed', started, error.errcode, error.errmsg);

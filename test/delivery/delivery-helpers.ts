@@ -50,17 +50,14 @@ export interface ReminderView {
   deliveries: DeliveryAttempt[];
 }
 
-/** Creates a reminder through the API, due `inMs` from now; returns its id. */
+/** Creates a reminder through the API, due at `at` (epoch ms, default 300 ms from now); returns its id. */
 export async function createReminder(
   t: TestInstance,
   auth: string,
   title: string,
-  inMs = 300,
+  at = Date.now() + 300,
 ): Promise<string> {
-  const res = await api(t)
-    .post('/api/reminders')
-    .set('Authorization', auth)
-    .send({ title, at: Date.now() + inMs });
+  const res = await api(t).post('/api/reminders').set('Authorization', auth).send({ title, at });
   if (res.status !== 201) throw new Error(`create answered ${res.status}: ${JSON.stringify(res.body)}`);
   return (res.body as { data: { id: string } }).data.id;
 }

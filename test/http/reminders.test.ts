@@ -245,16 +245,13 @@ describe('POST /api/promises/:type', () => {
 
 describe('the original service’s routes', () => {
   it('POST /api/reminder creates with the session’s openid, DELETE /api/reminder/:id cancels', async () => {
-    const created = await api()
-      .post('/api/reminder')
-      .set(as(bob))
-      .send({
-        title: '旧版',
-        time: '明天',
-        reminderTime: inAnHour(),
-        enableSubscribe: true,
-        openid: 'someone-else',
-      });
+    const created = await api().post('/api/reminder').set(as(bob)).send({
+      title: '旧版',
+      time: '明天',
+      reminderTime: inAnHour(),
+      enableSubscribe: true,
+      openid: 'someone-else',
+    });
     expect(created.status).toBe(201);
     const id = created.body.data.id;
     expect(await t.redis.hGet(t.instance.keys.reminder(id), 'openid')).toBe(sandbox.openIdFor('bob'));
