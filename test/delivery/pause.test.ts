@@ -2,7 +2,9 @@ import type { WeChatSandbox } from '../../src/sandbox/wechat-sandbox';
 import { startInstance, startSandbox, uniquePrefix, type TestInstance } from '../support/harness';
 import { createReminder, FAST_TUNING, getReminder, login, settled, sleep, waitFor } from './delivery-helpers';
 
-// Two instances of one deployment: a 45009 seen by one must stop the other too.
+// Two instances of one deployment: a 45009 seen by one must stop the other too. Backoff is
+// 50–100 ms so that two sends fired together both reach the sandbox before either retries.
+const TUNING = { ...FAST_TUNING, backoffBaseMs: 100 };
 let sandbox: WeChatSandbox;
 let a: TestInstance;
 let b: TestInstance;
@@ -12,8 +14,8 @@ beforeAll(async () => {
   const started = await startSandbox();
   sandbox = started.sandbox;
   const redisPrefix = uniquePrefix();
-  a = await startInstance({ wxBase: started.url, config: { redisPrefix }, tuning: FAST_TUNING });
-  b = await startInstance({ wxBase: started.url, config: { redisPrefix }, tuning: FAST_TUNING });
+  a = await startInstance({ wxBase: started.url, config: { redisPrefix }, tuning: TUNING });
+  b = await startInstance({ wxBase: started.url, config: { redisPrefix }, tuning: TUNING });
   auth = await login(a, 'alice#1');
 });
 

@@ -22,13 +22,18 @@ describe('starting with nothing configured', () => {
   });
 
   it('serves health and login within 15 s on an embedded Redis and the sandbox, and stops cleanly on SIGTERM', async () => {
-    const env = { ...process.env, PORT: '0', LOG_LEVEL: 'info' };
-    for (const name of ['REDIS_URL', 'WX_APPID', 'WX_APPSECRET', 'WX_TOKEN', 'WX_AES_KEY', 'ADMIN_TOKEN']) delete env[name];
-    child = spawn(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), path.join(ROOT, 'src/main.ts')], {
-      cwd,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', LOG_LEVEL: 'info' };
+    for (const name of ['REDIS_URL', 'WX_APPID', 'WX_APPSECRET', 'WX_TOKEN', 'WX_AES_KEY', 'ADMIN_TOKEN'])
+      delete env[name];
+    child = spawn(
+      process.execPath,
+      [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), path.join(ROOT, 'src/main.ts')],
+      {
+        cwd,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
     child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
 
