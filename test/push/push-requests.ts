@@ -18,7 +18,11 @@ export class PushRequests {
   private seq = 0;
 
   constructor(options: { token: string; aesKey: string; appId: string }) {
-    this.crypto = new PushCrypto({ token: options.token, encodingAesKey: options.aesKey, appId: options.appId });
+    this.crypto = new PushCrypto({
+      token: options.token,
+      encodingAesKey: options.aesKey,
+      appId: options.appId,
+    });
     this.plainCrypto = new PushCrypto({ token: options.token, appId: options.appId });
   }
 
@@ -27,8 +31,16 @@ export class PushRequests {
     return String(1_700_000_000 + ++this.seq);
   }
 
-  popupJson(from: string, items: [templateId: string, status: string][], createTime = this.createTime()): string {
-    const list = items.map(([id, status]) => ({ TemplateId: id, SubscribeStatusString: status, PopupScene: '0' }));
+  popupJson(
+    from: string,
+    items: [templateId: string, status: string][],
+    createTime = this.createTime(),
+  ): string {
+    const list = items.map(([id, status]) => ({
+      TemplateId: id,
+      SubscribeStatusString: status,
+      PopupScene: '0',
+    }));
     return JSON.stringify({
       ToUserName: GH,
       FromUserName: from,
@@ -40,7 +52,13 @@ export class PushRequests {
   }
 
   /** A popup (wrapper SubscribeMsgPopupEvent) or change (SubscribeMsgChangeEvent) event in XML. */
-  statusXml(kind: 'popup' | 'change', from: string, templateId: string, status: string, createTime = this.createTime()) {
+  statusXml(
+    kind: 'popup' | 'change',
+    from: string,
+    templateId: string,
+    status: string,
+    createTime = this.createTime(),
+  ) {
     const [event, wrapper] =
       kind === 'popup'
         ? ['subscribe_msg_popup_event', 'SubscribeMsgPopupEvent']
@@ -54,7 +72,11 @@ export class PushRequests {
   }
 
   /** A secure-mode push of `message`, encrypted by `with` (default: ours), timestamped `skew` s off now. */
-  encrypted(message: string, format: 'json' | 'xml', options: { skew?: number; with?: PushCrypto } = {}): Push {
+  encrypted(
+    message: string,
+    format: 'json' | 'xml',
+    options: { skew?: number; with?: PushCrypto } = {},
+  ): Push {
     const { timestamp, nonce } = this.fresh(options.skew);
     const encrypt = (options.with ?? this.crypto).encrypt(message);
     this.ciphertexts.push(encrypt);
@@ -75,25 +97,40 @@ export class PushRequests {
   /** A plain-mode push: only the query's signature, over token, timestamp and nonce. */
   plain(message: string, type = 'text/xml'): Push {
     const { timestamp, nonce } = this.fresh();
-    return { query: { signature: this.plainCrypto.signature(timestamp, nonce), timestamp, nonce }, body: message, type };
+    return {
+      query: { signature: this.plainCrypto.signature(timestamp, nonce), timestamp, nonce },
+      body: message,
+      type,
+    };
   }
 
   /** The push with its Encrypt replaced, re-signed or not (then only decryption can catch it). */
   withEncrypt(push: Push, encrypt: string, resign: boolean): Push {
     const { timestamp = '', nonce = '' } = push.query;
-    const msg_signature = resign ? this.crypto.msgSignature(timestamp, nonce, encrypt) : push.query.msg_signature;
-    return withQuery({ ...push, encrypt, body: JSON.stringify({ ToUserName: GH, Encrypt: encrypt }) }, { msg_signature });
+    const msg_signature = resign
+      ? this.crypto.msgSignature(timestamp, nonce, encrypt)
+      : push.query.msg_signature;
+    return withQuery(
+      { ...push, encrypt, body: JSON.stringify({ ToUserName: GH, Encrypt: encrypt }) },
+      { msg_signature },
+    );
   }
 
   private fresh(skewSeconds = 0): { timestamp: string; nonce: string } {
-    return { timestamp: String(Math.floor(Date.now() / 1000) + skewSeconds), nonce: `${Date.now()}${++this.seq}` };
+    return {
+      timestamp: String(Math.floor(Date.now() / 1000) + skewSeconds),
+      nonce: `${Date.now()}${++this.seq}`,
+    };
   }
 }
 
 /** The push with query parameters changed; undefined removes one. */
 export function withQuery(push: Push, change: Record<string, string | undefined>): Push {
   const entries = Object.entries({ ...push.query, ...change });
-  return { ...push, query: Object.fromEntries(entries.filter((e): e is [string, string] => e[1] !== undefined)) };
+  return {
+    ...push,
+    query: Object.fromEntries(entries.filter((e): e is [string, string] => e[1] !== undefined)),
+  };
 }
 
 /** One character of a base64 string changed, keeping it valid base64. */
