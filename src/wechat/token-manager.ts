@@ -100,7 +100,9 @@ export class TokenManager {
       logger.warn('stable_token returned the token WeChat just rejected: forcing a refresh');
       result = await this.fetch(true);
     }
-    const ttlMs = Math.max(30_000, result.expiresIn * 1000 - this.refreshAheadMs);
+    // Refresh ahead of expiry; a token shorter-lived than that is still never kept past its end.
+    const lifetimeMs = result.expiresIn * 1000;
+    const ttlMs = Math.floor(Math.max(lifetimeMs - this.refreshAheadMs, Math.min(30_000, lifetimeMs / 2)));
     const stored: StoredToken = { token: result.accessToken, expiresAt: this.now() + ttlMs };
     await redis.set(keys.accessToken(), JSON.stringify(stored), { PX: ttlMs });
     this.cached = stored;

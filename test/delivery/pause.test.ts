@@ -34,11 +34,12 @@ describe("WeChat's daily send quota (45009)", () => {
   it('pauses every instance, keeps the reminders pending and sends them all once after the pause', async () => {
     sandbox.faults.quotaExceeded = true;
     const first = await createReminder(a, auth, 'first');
-    await waitFor('the 45009', () => (sandbox.stats.sendCalls > 0 ? true : undefined));
+    const pauseKey = a.instance.keys.sendPause();
+    await waitFor('the pause', async () => ((await a.redis.pTTL(pauseKey)) > 0 ? true : undefined));
     const pausedAt = Date.now();
     // WeChat would take sends again at once: only the pause keeps them back.
     sandbox.faults.quotaExceeded = false;
-    const pauseTtl = await a.redis.pTTL(a.instance.keys.sendPause());
+    const pauseTtl = await a.redis.pTTL(pauseKey);
     expect(pauseTtl).toBeGreaterThan(FAST_TUNING.pauseMs - 500);
 
     const soon = Date.now() + 200; // due while paused
