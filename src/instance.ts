@@ -8,6 +8,7 @@ import type { AppState } from './http/context';
 import { createAuth } from './http/middleware/auth';
 import { adminRoutes } from './http/routes/admin';
 import { healthRoutes } from './http/routes/health';
+import { metricsRoutes } from './http/routes/metrics';
 import { loginRoutes } from './http/routes/login';
 import { promiseRoutes } from './http/routes/promises';
 import { reminderRoutes } from './http/routes/reminders';
@@ -15,8 +16,9 @@ import { subscriptionRoutes } from './http/routes/subscriptions';
 import { WX_MESSAGE_PATH, wxMessageRoutes } from './http/routes/wx-message';
 import { projectRoot } from './infra/paths';
 import type { Logger } from './logger';
+import { Metrics } from './metrics/metrics';
 import { Dispatcher } from './scheduler/dispatcher';
-import { Scheduler } from './scheduler/scheduler';
+import { Scheduler, requestReload } from './scheduler/scheduler';
 import { HealthService } from './services/health-service';
 import { LoginService } from './services/login-service';
 import { PushService } from './services/push-service';
@@ -51,6 +53,7 @@ export interface InstanceDeps {
     pauseMs?: number; // 45009 pause, default 10 min
     drainTimeoutMs?: number; // graceful stop waits this long for sends, default 10 s
     wxTimeoutMs?: number; // per-request timeout of WeChat API calls, default 5 s
+    processMetrics?: boolean; // nodejs_*/process_* series on /metrics, default true
   };
 }
 
@@ -72,6 +75,7 @@ export class Instance {
   readonly push: PushService;
   readonly dispatcher: Dispatcher;
   readonly scheduler: Scheduler;
+  readonly metrics: Metrics;
   private server: Server | undefined;
 
   constructor(private readonly deps: InstanceDeps) {
@@ -82,6 +86,12 @@ export class Instance {
     this.keys = new Keys(config.redisPrefix);
     if (!config.wx.appId || !config.wx.appSecret) throw new Error('WX_APPID and WX_APPSECRET are required');
     const catalog = deps.templates ?? loadTemplates(path.join(projectRoot(), 'config', 'templates.json'));
+    this.metrics = new Metrics({
+      jobsHeld: () => this.scheduler.size,
+      sendsInFlight: () => this.dispatcher.pending,
+      processMetrics: tuning.processMetrics,
+    });
+    this.metrics.watchRedis(redis);
 
     this.wechat = new WeChatClient({
       apiBase: config.wx.apiBase,
@@ -96,6 +106,7 @@ export class Instance {
       fetchToken: (force) => this.wechat.stableToken(force),
       logger: log,
       now,
+      onFetch: (force) => this.metrics.countTokenFetch(force),
     });
     this.store = new ReminderStore(redis, this.keys);
     this.quota = new QuotaStore(redis, this.keys);
@@ -122,6 +133,8 @@ export class Instance {
       graceMs: config.misfireGraceSeconds * 1000,
       leaseMs: tuning.leaseMs,
       now,
+      onOutcome: (event) => this.metrics.observeOutcome(event),
+      onRedisError: () => this.metrics.countRedisError('dispatch'),
     });
     this.scheduler = new Scheduler({
       redis,
@@ -133,6 +146,7 @@ export class Instance {
       now,
       horizonMs: tuning.horizonMs,
       sweepIntervalMs: tuning.sweepIntervalMs,
+      onSweep: (event) => this.metrics.observeSweep(event),
     });
 
     this.logins = new LoginService({
@@ -176,11 +190,17 @@ export class Instance {
     this.app = createApp({
       logger: log,
       rawBodyPaths: [WX_MESSAGE_PATH],
+      metrics: this.metrics,
       routers: [
         loginRoutes({ logins: this.logins }),
         healthRoutes({ health }),
+        metricsRoutes({ metrics: this.metrics }),
         reminderRoutes({ reminders: this.reminders, auth }),
-        adminRoutes({ stats: new StatsService({ redis, keys: this.keys, now }), auth }),
+        adminRoutes({
+          stats: new StatsService({ redis, keys: this.keys, now }),
+          reload: () => requestReload(redis, this.keys),
+          auth,
+        }),
         promiseRoutes({ reminders: this.reminders, auth }),
         subscriptionRoutes({ subscriptions: this.subscriptions, auth }),
         wxMessageRoutes({ push: this.push }),
@@ -207,10 +227,21 @@ export class Instance {
   }
 
   /**
-   * Graceful stop: no new requests, no new claims, in-flight sends finish (bounded wait), then the
-   * scheduler lets go of its timers and its subscription. Unfinished claims expire with their lease.
+   * Graceful stop, bounded by `drainTimeoutMs`: no new connections, no new claims, the scheduler
+   * lets go of its timers and its subscription, in-flight sends and requests finish; claims still
+   * unfinished when the wait runs out are given back so another instance sends them at once.
+   * Calling it again returns the same stop. The Redis client is the caller's to close.
    */
-  async stop(): Promise<void> {
+  stop(): Promise<void> {
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  private stopping: Promise<void> | undefined;
+
+  private async shutdown(): Promise<void> {
+    const started = Date.now();
+    const boundMs = this.deps.tuning?.drainTimeoutMs ?? 10_000;
     const server = this.server;
     this.server = undefined;
     const closed = server
@@ -219,8 +250,20 @@ export class Instance {
           server.closeIdleConnections();
         })
       : Promise.resolve();
+    const drained = this.dispatcher.drain(boundMs); // stops claiming at once
     await this.scheduler.stop();
-    await this.dispatcher.drain(this.deps.tuning?.drainTimeoutMs ?? 10_000);
+    const { finished, released } = await drained;
+    // Requests still running get the rest of the bound; then their connections are cut.
+    const rest = Math.max(0, boundMs - (Date.now() - started));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([closed, new Promise((resolve) => (timer = setTimeout(resolve, rest)))]);
+    clearTimeout(timer);
+    server?.closeAllConnections();
     await closed;
+    this.metrics.close();
+    this.deps.logger.info(
+      { instance: this.id, ms: Date.now() - started, sendsFinished: finished, claimsReleased: released },
+      'instance stopped',
+    );
   }
 }

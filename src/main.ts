@@ -9,6 +9,7 @@ import { WeChatSandbox } from './sandbox/wechat-sandbox';
 import { closeRedis, connectRedis } from './store/redis';
 
 const SANDBOX_APPID = 'wx0000000000000000';
+const DRAIN_TIMEOUT_MS = 10_000; // how long a stop waits for in-flight sends
 
 /**
  * `npm start`: reads .env and the environment, starts an embedded redis-server when REDIS_URL is
@@ -63,7 +64,7 @@ export async function main(): Promise<void> {
 
   const redis = await connectRedis(redisUrl, logger);
   cleanups.unshift(() => closeRedis(redis));
-  const instance = new Instance({ config, redis, logger });
+  const instance = new Instance({ config, redis, logger, tuning: { drainTimeoutMs: DRAIN_TIMEOUT_MS } });
   cleanups.unshift(() => instance.stop());
   await instance.start();
   const { url } = await instance.listen(config.port, config.host);
@@ -74,18 +75,28 @@ export async function main(): Promise<void> {
       `  curl -X POST ${url}/api/login -H 'Content-Type: application/json' -d '{"code":"alice#1"}'`,
   );
 
+  // SIGTERM/SIGINT: stop taking requests and claims, let in-flight sends finish (at most
+  // DRAIN_TIMEOUT_MS), give back unfinished claims, close Redis, stop the embedded Redis and the
+  // sandbox. A second signal, or a stop that overruns its bound, exits at once.
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) {
       logger.warn({ signal }, 'second signal: exiting now');
+      logger.flush?.();
       process.exit(1);
     }
     stopping = true;
-    logger.info({ signal }, 'shutting down');
+    logger.info({ signal, drainTimeoutMs: DRAIN_TIMEOUT_MS }, 'shutting down: finishing in-flight sends');
+    setTimeout(() => {
+      logger.error('shutdown overran its bound: exiting now');
+      logger.flush?.();
+      process.exit(1);
+    }, DRAIN_TIMEOUT_MS + 5000).unref();
     void (async () => {
       for (const cleanup of cleanups) {
         await cleanup().catch((err: Error) => logger.error({ err: err.message }, 'shutdown step failed'));
       }
+      logger.info('stopped');
       logger.flush?.();
       process.exit(0);
     })();

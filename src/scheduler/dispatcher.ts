@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { occurrenceId, type LastResult, type Reminder } from '../domain/reminder';
+import { occurrenceId, type DeliveryAttempt, type LastResult, type Reminder } from '../domain/reminder';
 import type { Logger } from '../logger';
-import type { ReminderStore } from '../store/reminder-store';
+import { isRedisUnavailable } from '../store/redis';
+import type { FinishInput, ReminderStore } from '../store/reminder-store';
 import type { MessageSender, SendOutcome } from '../wechat/message-sender';
 import { latestOccurrenceAtOrBefore, nextOccurrence } from './recurrence';
 
@@ -15,6 +16,19 @@ export interface DispatcherOptions {
   leaseMs?: number; // claim lease, default 30 s
   now?: () => number;
   onOutcome?: (event: { status: string; errcode: number | null; latenessMs: number }) => void; // metrics
+  onRedisError?: () => void; // metrics: an occurrence met Redis unavailable
+}
+
+/** How a graceful stop ended: every send finished, or the wait ran out and claims were given back. */
+export interface DrainResult {
+  finished: boolean; // all in-flight occurrences finished within the wait
+  released: number; // claims given back because their occurrence had not finished
+}
+
+interface HeldClaim {
+  id: string;
+  slot: number;
+  leaseUntil: number; // our clock's view of when the claim's lease runs out
 }
 
 /**
@@ -25,9 +39,12 @@ export interface DispatcherOptions {
  */
 export class Dispatcher {
   private readonly inFlight = new Set<string>();
-  private readonly queue: (() => void)[] = [];
+  private readonly queue: { occurrence: string; run: () => void }[] = [];
+  // Claims this instance holds right now, so a stop that cannot wait for them gives them back.
+  private readonly held = new Map<string, HeldClaim>();
   private active = 0;
   private accepting = true;
+  private abandoned = false; // the drain's wait ran out: held claims were released
   private readonly owner: string;
   private readonly now: () => number;
   private readonly leaseMs: number;
@@ -48,41 +65,64 @@ export class Dispatcher {
     const occurrence = occurrenceId(id, slot);
     if (!this.accepting || this.inFlight.has(occurrence)) return;
     this.inFlight.add(occurrence);
-    this.queue.push(() => {
+    const run = () => {
       void this.process(id, slot)
-        .catch((err: Error) =>
-          // Redis lost mid-way: the claim's lease runs out and the sweep retries the occurrence.
+        .catch((err: Error) => {
+          if (isRedisUnavailable(err)) this.options.onRedisError?.();
+          // Redis lost mid-way: the claim is released or runs out, and the sweep retries the occurrence.
           this.options.logger.warn(
             { occurrence, err: err.message },
             'occurrence not finished; it will be retried',
-          ),
-        )
+          );
+        })
         .finally(() => {
           this.inFlight.delete(occurrence);
           this.active -= 1;
           this.pump();
         });
-    });
+    };
+    this.queue.push({ occurrence, run });
     this.pump();
   };
 
-  /** Stops taking new occurrences and waits up to `timeoutMs` for those in flight. */
-  async drain(timeoutMs: number): Promise<boolean> {
+  /**
+   * Graceful stop: takes no new occurrence, forgets the queued ones (their due entries stay, so
+   * another instance takes them), waits up to `timeoutMs` for those in flight, and then gives
+   * back the claims of any still unfinished so another instance takes them at once instead of
+   * after their lease. A send still waiting for WeChat's answer at that point may then be sent
+   * twice, the price of a bounded stop (a WeChat call times out well within the default 10 s).
+   */
+  async drain(timeoutMs: number): Promise<DrainResult> {
     this.accepting = false;
-    // Queued but not started: forget them; their due entries stay, so another instance takes them.
-    for (const run of this.queue.splice(0)) void run;
-    for (const occurrence of [...this.inFlight]) if (this.active === 0) this.inFlight.delete(occurrence);
-    if (this.active === 0) return true;
-    const done = new Promise<boolean>((resolve) => (this.idle = () => resolve(true)));
-    const timeout = new Promise<boolean>((resolve) => setTimeout(resolve, timeoutMs, false).unref());
-    return Promise.race([done, timeout]);
+    for (const { occurrence } of this.queue.splice(0)) this.inFlight.delete(occurrence);
+    if (this.active === 0) return { finished: true, released: 0 };
+    let timer: NodeJS.Timeout | undefined;
+    const finished = await Promise.race([
+      new Promise<boolean>((resolve) => (this.idle = () => resolve(true))),
+      new Promise<boolean>((resolve) => (timer = setTimeout(resolve, timeoutMs, false))),
+    ]);
+    clearTimeout(timer);
+    this.idle = undefined;
+    if (finished) return { finished: true, released: 0 };
+    this.abandoned = true;
+    const claims = [...this.held.values()];
+    this.held.clear();
+    const results = await Promise.allSettled(
+      claims.map((c) => this.options.store.releaseClaim(c.id, c.slot, this.owner)),
+    );
+    const released = results.filter((r) => r.status === 'fulfilled' && r.value).length;
+    this.options.logger.warn(
+      { unfinished: this.active, released },
+      'stop: sends still unfinished after the wait; their claims were given back',
+    );
+    return { finished: false, released };
   }
 
   private pump(): void {
     while (this.active < this.options.concurrency && this.queue.length > 0) {
-      const run = this.queue.shift();
+      const next = this.queue.shift();
       this.active += 1;
-      run?.();
+      next?.run();
     }
     if (this.active === 0 && this.queue.length === 0) this.idle?.();
   }
@@ -92,10 +132,28 @@ export class Dispatcher {
     if (!this.accepting || (await sender.isPaused())) return;
     const claim = await store.claim(id, slot, this.owner, this.leaseMs);
     if (!claim.ok) return;
-    const reminder = claim.reminder;
+    const occurrence = occurrenceId(id, slot);
+    if (!this.accepting) {
+      // Claimed while the stop began: hand it straight back rather than start a send.
+      await store.releaseClaim(id, slot, this.owner);
+      return;
+    }
+    const held: HeldClaim = { id, slot, leaseUntil: this.now() + this.leaseMs };
+    this.held.set(occurrence, held);
+    try {
+      await this.send(claim.reminder, slot, occurrence, held);
+    } finally {
+      if (this.held.get(occurrence) === held) this.held.delete(occurrence);
+    }
+  }
+
+  private async send(reminder: Reminder, slot: number, occurrence: string, held: HeldClaim): Promise<void> {
+    const { store, sender } = this.options;
+    const { id } = reminder;
     const now = this.now();
     const { sendAt, next } = this.plan(reminder, slot, now);
-    const occurrence = occurrenceId(id, slot);
+    // Attempts that could not be written while Redis was away; written before the outcome.
+    const unwritten: DeliveryAttempt[] = [];
 
     let outcome: SendOutcome | { status: 'missed' };
     if (sendAt === null) {
@@ -112,8 +170,20 @@ export class Dispatcher {
       });
     } else {
       outcome = await sender.deliver(reminder, occurrence, sendAt, sendAt + this.options.graceMs, {
-        onAttempt: (attempt) => store.appendDelivery(id, attempt),
-        keepClaim: () => store.extendClaim(id, slot, this.owner, this.leaseMs),
+        onAttempt: async (attempt) => {
+          try {
+            await store.appendDelivery(id, attempt);
+          } catch (err) {
+            if (!isRedisUnavailable(err)) throw err;
+            unwritten.push(attempt);
+          }
+        },
+        keepClaim: async () => {
+          if (this.abandoned) return false;
+          const kept = await store.extendClaim(id, slot, this.owner, this.leaseMs);
+          if (kept) held.leaseUntil = this.now() + this.leaseMs;
+          return kept;
+        },
       });
     }
     if (outcome.status === 'paused') {
@@ -131,7 +201,7 @@ export class Dispatcher {
             errmsg: outcome.errmsg,
             msgid: outcome.msgid,
           };
-    const result = await store.finish({
+    const finish: FinishInput = {
       id,
       openid: reminder.openid,
       slot,
@@ -142,15 +212,39 @@ export class Dispatcher {
       now: finishedAt,
       statsField: `${new Date(finishedAt).toISOString().slice(0, 10)}:${outcome.status}`,
       msgid: outcome.status === 'missed' ? null : outcome.msgid,
-    });
+    };
+    for (const attempt of unwritten) await this.whileClaimed(held, () => store.appendDelivery(id, attempt));
+    const result = await this.whileClaimed(held, () => store.finish(finish));
     if (result === 'lost') {
-      this.options.logger.warn({ occurrence }, 'claim lost before the outcome was recorded (lease ran out)');
+      this.options.logger.warn(
+        { occurrence, status: outcome.status },
+        this.abandoned
+          ? 'outcome not recorded: the claim was given back when the stop stopped waiting'
+          : 'claim lost before the outcome was recorded (lease ran out)',
+      );
     }
     this.options.onOutcome?.({
       status: outcome.status,
       errcode: outcome.status === 'missed' ? null : outcome.errcode,
       latenessMs: finishedAt - (sendAt ?? slot),
     });
+  }
+
+  /**
+   * Runs a write that records what WeChat already answered, riding out a Redis outage for as long
+   * as our claim would still hold: giving up would leave the occurrence to be sent again once the
+   * lease ran out. The write is a compare-and-set on the claim, so retrying it is always safe.
+   */
+  private async whileClaimed<T>(held: HeldClaim, write: () => Promise<T>): Promise<T> {
+    for (let delay = 100; ; delay = Math.min(delay * 2, 1000)) {
+      try {
+        return await write();
+      } catch (err) {
+        if (!isRedisUnavailable(err) || this.abandoned || this.now() + delay >= held.leaseUntil) throw err;
+        this.options.onRedisError?.();
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
   }
 
   /**

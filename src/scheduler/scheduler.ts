@@ -16,6 +16,7 @@ export interface SchedulerOptions {
   horizonMs?: number; // occurrences held as timers, default 15 min
   sweepIntervalMs?: number; // how often the due index is re-read, default 2000
   sliceLimit?: number; // most occurrences read per sweep, default 50,000
+  onSweep?: (event: { durationMs: number; ok: boolean }) => void; // metrics hook
 }
 
 type ScheduleEvent =
@@ -97,10 +98,21 @@ export class Scheduler {
 
   private async sweep(): Promise<void> {
     if (this.sweeping) return;
-    this.sweeping = this.reconcile().catch((err: Error) => {
-      this.options.logger.debug({ err: err.message }, 'sweep skipped: redis unavailable');
-      return undefined;
-    });
+    const started = performance.now();
+    const report = (ok: boolean) => this.options.onSweep?.({ durationMs: performance.now() - started, ok });
+    // While Redis is away the sweep fails quietly; the timers already held keep firing, and the
+    // first sweep after Redis returns picks up every occurrence whose claim failed meanwhile.
+    this.sweeping = this.reconcile().then(
+      (counts) => {
+        report(true);
+        return counts;
+      },
+      (err: Error) => {
+        report(false);
+        this.options.logger.debug({ err: err.message }, 'sweep skipped: redis unavailable');
+        return undefined;
+      },
+    );
     await this.sweeping;
     this.sweeping = undefined;
   }

@@ -69,7 +69,7 @@ export class Keys {
   sendPause(): string {
     return `${this.prefix}wx:send_paused`;
   }
-  /** String with TTL: msgid → `<reminderId>` for the delivery events of message push. */
+  /** String with TTL: msgid → the occurrence `<reminderId>:<slotMs>`, for message push's delivery events. */
   msgid(msgid: string): string {
     return `${this.prefix}msgid:${msgid}`;
   }

@@ -1,3 +1,4 @@
+import request from 'supertest';
 import { main } from '../../scripts/reload-jobs';
 import type { WeChatSandbox } from '../../src/sandbox/wechat-sandbox';
 import {
@@ -62,5 +63,19 @@ describe('scripts/reload-jobs', () => {
       expect(reply).toMatchObject({ added: 0, removed: 0, rescheduled: 1, unchanged: 4 });
     expect(b!.instance.scheduler.registry.fireAtOf(ids[0]!)).toBe(at + 60_000);
     expect(b!.instance.scheduler.registry.jobOf(ids[1]!)).toBe(untouched);
+  });
+});
+
+describe('POST /api/admin/jobs/reload', () => {
+  it('reconciles every instance and returns their counts; 401 without the admin token', async () => {
+    const [a] = running;
+    const app = a!.instance.app.callback();
+    expect((await request(app).post('/api/admin/jobs/reload')).status).toBe(401);
+    const res = await request(app)
+      .post('/api/admin/jobs/reload')
+      .set('Authorization', `Bearer ${a!.config.adminToken}`);
+    expect(res.status).toBe(200);
+    expect(res.body.data.instances).toBe(2);
+    for (const reply of res.body.data.replies) expect(reply).toMatchObject({ removed: 0, held: 5 });
   });
 });

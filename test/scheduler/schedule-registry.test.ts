@@ -45,6 +45,15 @@ describe('ScheduleRegistry', () => {
     expect(fired).toEqual([['1', at]]);
   });
 
+  it('fires 10,000 reminders due at the same instant together, not one per millisecond', async () => {
+    const at = Date.now() + 200;
+    for (let i = 0; i < 10_000; i++) registry.upsert(String(i), at);
+    expect(registry.jobOf('0')).toBe(registry.jobOf('9999'));
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(fired).toHaveLength(10_000);
+    expect(registry.size).toBe(0);
+  });
+
   it('does not fire a removed job', async () => {
     registry.upsert('1', Date.now() + 100);
     expect(registry.remove('1')).toBe(true);

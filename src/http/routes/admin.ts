@@ -1,5 +1,6 @@
 import Router from '@koa/router';
 import Joi from 'joi';
+import type { ReloadReply } from '../../scheduler/scheduler';
 import type { StatsService } from '../../services/stats-service';
 import { inputOf, reply, type AppContext, type AppState } from '../context';
 import type { Auth } from '../middleware/auth';
@@ -10,8 +11,12 @@ const statsQuery = Joi.object({
 });
 
 /** The operator's API: bearer ADMIN_TOKEN (401 when wrong, 503 when unset). */
-export function adminRoutes(deps: { stats: Pick<StatsService, 'stats'>; auth: Auth }): Router<AppState> {
-  const { stats, auth } = deps;
+export function adminRoutes(deps: {
+  stats: Pick<StatsService, 'stats'>;
+  reload: () => Promise<ReloadReply[]>; // asks every running instance to reconcile (scripts/reload-jobs)
+  auth: Auth;
+}): Router<AppState> {
+  const { stats, reload, auth } = deps;
   const router = new Router<AppState>();
 
   router.get(
@@ -22,6 +27,11 @@ export function adminRoutes(deps: { stats: Pick<StatsService, 'stats'>; auth: Au
       reply(ctx, await stats.stats(inputOf<{ days: number }>(ctx).days));
     },
   );
+
+  router.post('/api/admin/jobs/reload', auth({ level: 'admin' }), async (ctx: AppContext) => {
+    const instances = await reload();
+    reply(ctx, { instances: instances.length, replies: instances });
+  });
 
   return router;
 }

@@ -9,11 +9,10 @@ import { validate } from '../middleware/validate';
 
 const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:?\d{2})$/;
 
+const AT_MESSAGE = 'at must be ISO 8601 with an offset (2026-11-21T08:30:00+08:00) or epoch milliseconds';
 const at = Joi.alternatives()
-  .try(Joi.number().integer().min(0), Joi.string().pattern(ISO_WITH_OFFSET))
-  .messages({
-    'alternatives.match': 'at must be ISO 8601 with an offset (2026-11-21T08:30:00+08:00) or epoch ms',
-  });
+  .try(Joi.number().integer().min(0), Joi.string().pattern(ISO_WITH_OFFSET).message(AT_MESSAGE))
+  .messages({ 'alternatives.types': AT_MESSAGE, 'alternatives.match': AT_MESSAGE });
 const repeat = Joi.object({ daily: Joi.string(), cron: Joi.string() }).xor('daily', 'cron').allow(null);
 const data = Joi.object()
   .pattern(/^[a-z_]+\d+$/, Joi.string().max(200))
@@ -91,15 +90,13 @@ export function reminderRoutes(deps: { reminders: ReminderService; auth: Auth })
     reply(ctx, await reminders.get(sessionOf(ctx).openid, inputOf<{ id: string }>(ctx).id));
   });
 
-  router.patch(
-    '/api/reminders/:id',
-    auth(),
-    validate({ params: idParams, body: patchBody }),
-    async (ctx: AppContext) => {
-      const { id, ...patch } = inputOf<Partial<ReminderInput> & { id: string }>(ctx);
-      reply(ctx, await reminders.update(sessionOf(ctx).openid, id, patch));
-    },
-  );
+  const update = async (ctx: AppContext) => {
+    const { id, ...patch } = inputOf<Partial<ReminderInput> & { id: string }>(ctx);
+    reply(ctx, await reminders.update(sessionOf(ctx).openid, id, patch));
+  };
+  router.patch('/api/reminders/:id', auth(), validate({ params: idParams, body: patchBody }), update);
+  // wx.request cannot send PATCH: the mini-program edits with PUT, same partial semantics.
+  router.put('/api/reminders/:id', auth(), validate({ params: idParams, body: patchBody }), update);
 
   router.delete('/api/reminders/:id', auth(), validate({ params: idParams }), async (ctx: AppContext) => {
     reply(ctx, await reminders.cancel(sessionOf(ctx).openid, inputOf<{ id: string }>(ctx).id));

@@ -1,0 +1,172 @@
+/**
+ * Benchmark 4, API: POST /api/reminders on a tixing instance (a real `src/main.ts` process,
+ * LOG_LEVEL=info as shipped) with 64 connections for 10 s (autocannon), each request a signed-in
+ * user creating a one-shot reminder; against a bare Koa route doing one HSET in the same run.
+ * Two rounds, order swapped, after a warm-up of each. Target: ≥ 0.5 of the bare route's throughput.
+ */
+import path from 'node:path';
+import autocannon from 'autocannon';
+import { Lab } from '../drills/support/lab';
+import type { NodeProcess } from '../drills/support/node-process';
+import { timed, type Outcome } from './support/report';
+import { ratio } from './support/stats';
+
+export interface ApiOptions {
+  connections: number; // default 64
+  seconds: number; // default 10
+  rounds: number; // default 2
+  users: number; // signed-in users the requests rotate over (500 pending each), default 256
+}
+
+interface CannonResult {
+  requestsPerS: number;
+  latencyP50: number;
+  latencyP99: number;
+  ok: number;
+  non2xx: number;
+  errors: number;
+  cpuMsPerRequest: number; // CPU of the server process (user + system) per request
+}
+
+async function cannon(
+  server: NodeProcess,
+  url: string,
+  tokens: string[],
+  connections: number,
+  seconds: number,
+): Promise<CannonResult> {
+  let n = 0;
+  const cpuBefore = server.cpuMs();
+  const result = await autocannon({
+    url: `${url}/api/reminders`,
+    method: 'POST',
+    connections,
+    duration: seconds,
+    headers: { 'content-type': 'application/json' },
+    requests: [
+      {
+        setupRequest: (request) => {
+          n += 1;
+          return {
+            ...request,
+            headers: { ...request.headers, authorization: `Bearer ${tokens[n % tokens.length]}` },
+            body: JSON.stringify({ title: `api ${n}`, at: Date.now() + 3600_000 + (n % 86_400) * 1000 }),
+          };
+        },
+      },
+    ],
+  });
+  const ok = result.requests.total - result.non2xx;
+  const cpuMsPerRequest = +((server.cpuMs() - cpuBefore) / Math.max(1, result.requests.total)).toFixed(3);
+  return {
+    cpuMsPerRequest,
+    requestsPerS: Math.round(ok / result.duration),
+    latencyP50: result.latency.p50,
+    latencyP99: result.latency.p99,
+    ok,
+    non2xx: result.non2xx,
+    errors: result.errors,
+  };
+}
+
+async function login(url: string, code: string): Promise<string> {
+  const res = await fetch(`${url}/api/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ code }),
+  });
+  const body = (await res.json()) as { data?: { token?: string } };
+  if (!body.data?.token) throw new Error(`login failed: ${res.status} ${JSON.stringify(body)}`);
+  return body.data.token;
+}
+
+export function api(options: Partial<ApiOptions> = {}): Promise<Outcome> {
+  const o: ApiOptions = { connections: 64, seconds: 10, rounds: 2, users: 256, ...options };
+  const title = `POST /api/reminders, ${o.connections} connections, ${o.seconds} s × ${o.rounds} rounds`;
+  return timed('api', title, async () => {
+    const lab = await Lab.open({ name: 'bench-api' });
+    try {
+      const tixing = await lab.startTixing('tixing');
+      const bare = await lab.startScript(
+        'bare-koa',
+        path.join(__dirname, 'baselines', 'bare-koa.ts'),
+        { REDIS_URL: lab.redisServer.url, PORT: '0' },
+        /bare koa listening on (http:\/\/[\d.]+:\d+)/,
+      );
+      const bareUrl = bare.readyMatch as string;
+      const tokens: string[] = [];
+      for (let i = 0; i < o.users; i += 16) {
+        const batch = Array.from({ length: Math.min(16, o.users - i) }, (_, j) =>
+          login(tixing.url, `api-user${i + j}#1`),
+        );
+        tokens.push(...(await Promise.all(batch)));
+      }
+      // Warm-up (JIT, connection pools, Redis script cache), not measured.
+      await cannon(tixing, tixing.url, tokens, o.connections, 2);
+      await cannon(bare, bareUrl, tokens, o.connections, 2);
+      const ours: CannonResult[] = [];
+      const base: CannonResult[] = [];
+      for (let round = 0; round < o.rounds; round++) {
+        const order = round % 2 === 0 ? (['bare', 'tixing'] as const) : (['tixing', 'bare'] as const);
+        for (const system of order) {
+          const r =
+            system === 'tixing'
+              ? await cannon(tixing, tixing.url, tokens, o.connections, o.seconds)
+              : await cannon(bare, bareUrl, tokens, o.connections, o.seconds);
+          (system === 'tixing' ? ours : base).push(r);
+          process.stdout.write(
+            `  round ${round + 1} ${system}: ${r.requestsPerS} req/s, p99 ${r.latencyP99} ms, ` +
+              `${r.cpuMsPerRequest} ms CPU/request, non-2xx ${r.non2xx}, errors ${r.errors}\n`,
+          );
+        }
+      }
+      const mean = (rs: CannonResult[], k: keyof CannonResult, digits = 0) =>
+        +(rs.reduce((s, r) => s + r[k], 0) / rs.length).toFixed(digits);
+      const rpsT = mean(ours, 'requestsPerS');
+      const rpsB = mean(base, 'requestsPerS');
+      const throughputRatio = ratio(rpsT, rpsB);
+      const failed = ours.reduce((s, r) => s + r.non2xx + r.errors, 0);
+      return {
+        baselineName: 'bare Koa route + koa-bodyparser + one HSET (node-redis), same machine, same run',
+        figures: [
+          {
+            name: 'throughput (mean of rounds)',
+            value: rpsT,
+            unit: 'req/s',
+            baseline: rpsB,
+            ratio: throughputRatio,
+            target: '≥ 0.5 × bare route',
+            met: throughputRatio >= 0.5,
+          },
+          {
+            name: 'latency p50',
+            value: mean(ours, 'latencyP50'),
+            unit: 'ms',
+            baseline: mean(base, 'latencyP50'),
+          },
+          {
+            name: 'latency p99',
+            value: mean(ours, 'latencyP99'),
+            unit: 'ms',
+            baseline: mean(base, 'latencyP99'),
+          },
+          {
+            name: 'server CPU per request',
+            value: mean(ours, 'cpuMsPerRequest', 3),
+            unit: 'ms',
+            baseline: mean(base, 'cpuMsPerRequest', 3),
+            ratio: ratio(mean(ours, 'cpuMsPerRequest', 3), mean(base, 'cpuMsPerRequest', 3)),
+          },
+          { name: 'non-2xx + errors', value: failed, target: '0', met: failed === 0 },
+        ],
+        notes: [
+          'Each tixing request: request id + info log line, session lookup, joi validation, template check, ' +
+            'the create Lua script (INCR, HSET, 2 ZADD, SADD), a pub/sub PUBLISH and a read-back HGETALL.',
+        ],
+        details: { options: o, tixing: ours, bare: base },
+      };
+    } finally {
+      await lab.close();
+    }
+  });
+}

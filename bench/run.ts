@@ -1,0 +1,37 @@
+/**
+ * `npm run bench [-- spike precision scale api token]`: the benchmarks of SPEC §5–§6 (issue 7),
+ * each against a baseline in the same run. Prints a table per benchmark, writes
+ * bench/results/bench.json and the generated table of docs/BENCHMARKS.md. Needs redis-server on
+ * PATH; starts its own on free ports (never the operator's Redis) and cleans up after itself.
+ */
+import { api } from './api';
+import { precision } from './precision';
+import { runSuite } from './support/report';
+import { scale } from './scale';
+import { spike } from './spike';
+import { token } from './token';
+
+export async function main(argv = process.argv.slice(2)): Promise<void> {
+  await runSuite(
+    'bench',
+    {
+      spike: () => spike(),
+      precision: () => precision(),
+      scale: () => scale(),
+      api: () => api(),
+      token: () => token(),
+    },
+    argv,
+  );
+}
+
+if (require.main === module) {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+  main().then(
+    () => process.exit(),
+    (err: Error) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}

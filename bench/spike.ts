@@ -1,0 +1,118 @@
+/**
+ * Benchmark 1, spike: 10,000 reminders due at the same second, one tixing instance (a real
+ * `src/main.ts` process, SEND_CONCURRENCY=32) sending to the sandbox over keep-alive HTTP. Baseline
+ * in the same run: BullMQ with 10,000 delayed jobs due at the same time and a worker at the same
+ * concurrency calling the same send function. Rounds alternate the order; medians are reported.
+ * Target: our drain time ≤ 0.8 × BullMQ's.
+ */
+import { fireWithBullmq, fireWithTixing, type FireRunOptions, type FireRunResult } from './support/fire-run';
+import { timed, type Outcome } from './support/report';
+import { median, ratio } from './support/stats';
+
+export interface SpikeOptions {
+  count: number; // default 10,000
+  concurrency: number; // default 32 (SEND_CONCURRENCY's default)
+  rounds: number; // default 3
+}
+
+export function spike(options: Partial<SpikeOptions> = {}): Promise<Outcome> {
+  const o: SpikeOptions = { count: 10_000, concurrency: 32, rounds: 3, ...options };
+  const title = `${o.count} reminders due at the same second, concurrency ${o.concurrency}, ${o.rounds} rounds`;
+  return timed('spike', title, async () => {
+    const run: FireRunOptions = {
+      tag: 'spike',
+      count: o.count,
+      offsetMs: () => 0,
+      leadMs: 8000,
+      concurrency: o.concurrency,
+      timeoutMs: 120_000,
+    };
+    const tixing: FireRunResult[] = [];
+    const bullmq: FireRunResult[] = [];
+    for (let round = 0; round < o.rounds; round++) {
+      const order = round % 2 === 0 ? ['tixing', 'bullmq'] : ['bullmq', 'tixing'];
+      for (const system of order) {
+        const result = system === 'tixing' ? await fireWithTixing(run) : await fireWithBullmq(run);
+        (system === 'tixing' ? tixing : bullmq).push(result);
+        process.stdout.write(
+          `  round ${round + 1} ${system}: drain ${result.drainMs} ms, ${result.throughputPerS}/s, ` +
+            `lateness p99 ${result.lateness.p99} ms, sends ${result.sends}, lost ${result.lost}, dup ${result.duplicated}\n`,
+        );
+      }
+    }
+    // The round whose drain is the median stands for its system in the lateness rows.
+    const typical = (runs: FireRunResult[]) => {
+      const m = median(runs.map((r) => r.drainMs));
+      return runs.reduce((best, r) => (Math.abs(r.drainMs - m) < Math.abs(best.drainMs - m) ? r : best));
+    };
+    const t = typical(tixing);
+    const b = typical(bullmq);
+    const drainT = median(tixing.map((r) => r.drainMs));
+    const drainB = median(bullmq.map((r) => r.drainMs));
+    const drainRatio = ratio(drainT, drainB);
+    const sends = tixing.reduce((s, r) => s + r.sends, 0);
+    const lost = tixing.reduce((s, r) => s + r.lost, 0);
+    const dup = tixing.reduce((s, r) => s + r.duplicated, 0);
+    return {
+      baselineName:
+        'BullMQ 6 delayed jobs + Worker (node-redis adapter), same concurrency, same send function',
+      figures: [
+        {
+          name: 'drain time (median of rounds)',
+          value: drainT,
+          unit: 'ms',
+          baseline: drainB,
+          ratio: drainRatio,
+          target: '≤ 0.8 × BullMQ',
+          met: drainRatio <= 0.8,
+        },
+        {
+          name: 'per-round drain ratios',
+          value: tixing.map((r, i) => ratio(r.drainMs, bullmq[i]?.drainMs ?? NaN)).join(', '),
+        },
+        {
+          name: 'throughput',
+          value: t.throughputPerS,
+          unit: 'msg/s',
+          baseline: b.throughputPerS,
+          ratio: ratio(t.throughputPerS, b.throughputPerS),
+        },
+        {
+          name: 'lateness p50',
+          value: t.lateness.p50,
+          unit: 'ms',
+          baseline: b.lateness.p50,
+          ratio: ratio(t.lateness.p50, b.lateness.p50),
+        },
+        {
+          name: 'lateness p99',
+          value: t.lateness.p99,
+          unit: 'ms',
+          baseline: b.lateness.p99,
+          ratio: ratio(t.lateness.p99, b.lateness.p99),
+        },
+        {
+          name: 'lateness max',
+          value: t.lateness.max,
+          unit: 'ms',
+          baseline: b.lateness.max,
+          ratio: ratio(t.lateness.max, b.lateness.max),
+        },
+        {
+          name: 'CPU of the sending process per message',
+          value: t.cpuMsPerSend,
+          unit: 'ms',
+          baseline: b.cpuMsPerSend,
+          ratio: ratio(t.cpuMsPerSend, b.cpuMsPerSend),
+        },
+        {
+          name: 'sends / lost / duplicated (all rounds)',
+          value: `${sends} / ${lost} / ${dup}`,
+          target: `${o.count * o.rounds} / 0 / 0`,
+          met: sends === o.count * o.rounds && lost === 0 && dup === 0,
+        },
+      ],
+      details: { options: o, tixing, bullmq },
+    };
+  });
+}

@@ -1,0 +1,140 @@
+import path from 'node:path';
+import { Queue, createNodeRedisClient } from 'bullmq';
+import { createClient } from 'redis';
+import {
+  createAll,
+  lateness,
+  plan,
+  settle,
+  tally,
+  type PlannedReminder,
+} from '../../drills/support/deliveries';
+import { LAB_APPID, LAB_SECRET, Lab } from '../../drills/support/lab';
+import type { NodeProcess } from '../../drills/support/node-process';
+import type { SendJob } from '../baselines/bullmq-worker';
+import { summarize, type Summary } from './stats';
+
+export interface FireRunOptions {
+  tag: string;
+  count: number;
+  offsetMs: (i: number) => number; // when the i-th message is due, after the start of the run
+  leadMs: number; // time allowed to create everything before the first is due
+  concurrency: number; // in-flight sends (SEND_CONCURRENCY / BullMQ worker concurrency)
+  timeoutMs: number;
+}
+
+export interface FireRunResult {
+  system: 'tixing' | 'bullmq';
+  count: number;
+  sends: number;
+  lost: number;
+  duplicated: number;
+  drainMs: number; // first due time → last accepted send
+  throughputPerS: number; // count / (first send → last send)
+  lateness: Summary; // accepted by the sandbox − due, ms
+  createMs: number; // storing the reminders / adding the jobs
+  cpuMsPerSend: number; // CPU of the sending process during the run, ms per message
+}
+
+/**
+ * Messages due at planned times, sent by one tixing instance (a real `src/main.ts` process) to
+ * the sandbox; lateness is measured where WeChat would see it: the sandbox's accept time.
+ */
+export async function fireWithTixing(options: FireRunOptions): Promise<FireRunResult> {
+  const lab = await Lab.open({ name: `bench-${options.tag}` });
+  try {
+    const tixing = await lab.startTixing('tixing', { SEND_CONCURRENCY: String(options.concurrency) });
+    const start = Date.now() + options.leadMs;
+    const planned = plan(options.tag, options.count, (i) => start + options.offsetMs(i));
+    const { ms: createMs } = await createAll(lab, planned);
+    return await measure(lab, tixing, 'tixing', planned, start, createMs, options);
+  } finally {
+    await lab.close();
+  }
+}
+
+/** The same messages as BullMQ delayed jobs, consumed by bench/baselines/bullmq-worker.ts. */
+export async function fireWithBullmq(options: FireRunOptions): Promise<FireRunResult> {
+  const lab = await Lab.open({ name: `bench-${options.tag}-bullmq` });
+  const queueName = `bench-${options.tag}`;
+  // BullMQ does not close a client it was given: this one is ours to close.
+  const connection = createClient({ url: lab.redisServer.url });
+  connection.on('error', () => undefined);
+  const queue = new Queue<SendJob>(queueName, { connection: createNodeRedisClient(connection) });
+  try {
+    const worker = await lab.startScript(
+      'bullmq-worker',
+      path.join(__dirname, '..', 'baselines', 'bullmq-worker.ts'),
+      {
+        REDIS_URL: lab.redisServer.url,
+        QUEUE: queueName,
+        CONCURRENCY: String(options.concurrency),
+        WX_APPID: LAB_APPID,
+        WX_APPSECRET: LAB_SECRET,
+        WX_API_BASE: lab.sandboxUrl,
+      },
+      /bullmq worker ready/,
+    );
+    const start = Date.now() + options.leadMs;
+    const planned = plan(options.tag, options.count, (i) => start + options.offsetMs(i));
+    const started = performance.now();
+    for (let from = 0; from < planned.length; from += 1000) {
+      const now = Date.now();
+      await queue.addBulk(
+        planned.slice(from, from + 1000).map((p) => ({
+          name: 'send',
+          data: { openid: lab.openid(p.user), title: p.title, fireAt: p.at },
+          opts: { delay: Math.max(0, p.at - now), removeOnComplete: true, removeOnFail: true },
+        })),
+      );
+    }
+    const createMs = Math.round(performance.now() - started);
+    return await measure(lab, worker, 'bullmq', planned, start, createMs, options);
+  } finally {
+    await queue.close().catch(() => undefined);
+    if (connection.isOpen) await connection.close().catch(() => connection.destroy());
+    await lab.close();
+  }
+}
+
+async function measure(
+  lab: Lab,
+  sender: NodeProcess,
+  system: FireRunResult['system'],
+  planned: PlannedReminder[],
+  start: number,
+  createMs: number,
+  options: FireRunOptions,
+): Promise<FireRunResult> {
+  if (Date.now() > start - 200) {
+    throw new Error(
+      `${system}: creating ${planned.length} took ${createMs} ms, past the ${options.leadMs} ms lead`,
+    );
+  }
+  const cpuBefore = sender.cpuMs();
+  const lastDue = Math.max(...planned.map((p) => p.at));
+  const settled = await settle(lab, {
+    timeoutMs: lastDue - Date.now() + options.timeoutMs,
+    quietMs: 1000,
+    minSent: planned.length,
+  });
+  const cpuMs = sender.cpuMs() - cpuBefore;
+  if (!settled) throw new Error(`${system}: not every message was sent within the timeout`);
+  const sent = lab.sandbox.sent;
+  const counts = tally(sent, planned);
+  const times = sent.map((m) => m.at);
+  const first = Math.min(...times);
+  const last = Math.max(...times);
+  return {
+    system,
+    count: planned.length,
+    sends: counts.sends,
+    lost: counts.lost,
+    duplicated: counts.duplicated,
+    drainMs: last - start,
+    throughputPerS: Math.round((planned.length / Math.max(1, last - first)) * 1000),
+    lateness: summarize(lateness(sent, planned)),
+    createMs,
+    cpuMsPerSend: +(cpuMs / Math.max(1, counts.sends)).toFixed(3),
+  };
+}

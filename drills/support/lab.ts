@@ -1,0 +1,192 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../../src/config';
+import { RedisServer } from '../../src/infra/redis-server';
+import { Instance } from '../../src/instance';
+import { createLogger } from '../../src/logger';
+import { WeChatSandbox } from '../../src/sandbox/wechat-sandbox';
+import { Keys } from '../../src/store/keys';
+import { closeRedis, connectRedis, type Redis } from '../../src/store/redis';
+import { NodeProcess, ROOT } from './node-process';
+
+export const LAB_APPID = 'wx00000000000000a1';
+export const LAB_SECRET = 'lab-secret-0123456789abcdef';
+export const LAB_PREFIX = 'tixing:';
+
+// TIXING_CPU_PROF=<dir>: every tixing process of a lab writes a V8 CPU profile there (node
+// --cpu-prof), and labs stop their processes with SIGTERM instead of SIGKILL so the profile is written.
+const CPU_PROFILE_DIR = process.env.TIXING_CPU_PROF;
+
+// Scratch folders of labs still open, removed on exit even when a drill crashes.
+const openDirs = new Set<string>();
+process.once('exit', () => {
+  for (const dir of openDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+export interface LabOptions {
+  name: string;
+  appendOnly?: boolean; // AOF of the private redis-server, default true (outages must not lose data)
+}
+
+/**
+ * Everything a drill or a benchmark runs against, on loopback only: a private redis-server on a
+ * free port (never the operator's), the WeChat sandbox in this process, and tixing instances as
+ * real `src/main.ts` processes pointed at both. close() stops all of it and removes the scratch
+ * folder; a process exit does the same (see node-process.ts for the children).
+ */
+export class Lab {
+  readonly keys = new Keys(LAB_PREFIX);
+  readonly processes: NodeProcess[] = [];
+  private creatorInstance: Instance | undefined;
+  private closed = false;
+
+  private constructor(
+    readonly name: string,
+    readonly dir: string,
+    readonly redisServer: RedisServer,
+    readonly redis: Redis,
+    readonly sandbox: WeChatSandbox,
+    readonly sandboxUrl: string,
+  ) {}
+
+  static async open(options: LabOptions): Promise<Lab> {
+    const dir = mkdtempSync(path.join(tmpdir(), `tixing-${options.name}-`));
+    openDirs.add(dir);
+    const redisServer = await RedisServer.start({
+      dir: path.join(dir, 'redis'),
+      appendOnly: options.appendOnly ?? true,
+    });
+    const redis = await connectRedis(redisServer.url, createLogger({ level: 'silent' }), 'lab');
+    const sandbox = new WeChatSandbox({ appId: LAB_APPID, appSecret: LAB_SECRET });
+    const sandboxUrl = await sandbox.start(0, '127.0.0.1');
+    return new Lab(options.name, dir, redisServer, redis, sandbox, sandboxUrl);
+  }
+
+  /** The environment of a tixing process of this lab (SPEC §3), with `overrides` applied. */
+  tixingEnv(overrides: Record<string, string> = {}): Record<string, string> {
+    return {
+      PORT: '0',
+      HOST: '127.0.0.1',
+      REDIS_URL: this.redisServer.url,
+      REDIS_PREFIX: LAB_PREFIX,
+      WX_APPID: LAB_APPID,
+      WX_APPSECRET: LAB_SECRET,
+      WX_API_BASE: this.sandboxUrl,
+      QUOTA_MODE: 'ignore',
+      LOG_LEVEL: 'info',
+      ...overrides,
+    };
+  }
+
+  /** Starts one more tixing instance (`node --import tsx src/main.ts`) and waits for "listening on". */
+  async startTixing(name: string, env: Record<string, string> = {}, nodeArgs?: string[]): Promise<Tixing> {
+    const profile = CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(CPU_PROFILE_DIR)}`] : [];
+    const proc = new Tixing({
+      name,
+      script: path.join(ROOT, 'src', 'main.ts'),
+      cwd: this.dir,
+      env: this.tixingEnv(env),
+      ready: /tixing is listening on (http:\/\/[\d.]+:\d+)/,
+      nodeArgs: [...profile, ...(nodeArgs ?? [])],
+    });
+    this.processes.push(proc);
+    await proc.start();
+    return proc;
+  }
+
+  /** Starts another Node script of ours (a baseline) as a process of this lab. */
+  async startScript(
+    name: string,
+    script: string,
+    env: Record<string, string>,
+    ready: RegExp,
+    nodeArgs?: string[],
+  ): Promise<NodeProcess> {
+    const proc = new NodeProcess({ name, script, cwd: this.dir, env, ready, nodeArgs });
+    this.processes.push(proc);
+    await proc.start();
+    return proc;
+  }
+
+  /**
+   * An in-process tixing Instance that only writes: `creator().reminders.create(openid, input)`
+   * stores a reminder through the product's own path (Lua create + pub/sub to every instance).
+   * Its scheduler is never started and holds nothing (horizon 0), so it never sends.
+   */
+  creator(): Instance {
+    if (!this.creatorInstance) {
+      const config = loadConfig({
+        REDIS_URL: this.redisServer.url,
+        REDIS_PREFIX: LAB_PREFIX,
+        WX_APPID: LAB_APPID,
+        WX_APPSECRET: LAB_SECRET,
+        WX_API_BASE: this.sandboxUrl,
+        QUOTA_MODE: 'ignore',
+        LOG_LEVEL: 'silent',
+      });
+      this.creatorInstance = new Instance({
+        config,
+        redis: this.redis,
+        logger: createLogger({ level: 'silent' }),
+        tuning: { horizonMs: 0 },
+      });
+    }
+    return this.creatorInstance;
+  }
+
+  /** A sandbox user's openid (valid for subscribe/send). */
+  openid(user: string): string {
+    return this.sandbox.openIdFor(user);
+  }
+
+  /** Claim keys alive now, with their owner (`<pid>-<hex>:<uuid>`). */
+  async claims(): Promise<{ key: string; owner: string }[]> {
+    const out: { key: string; owner: string }[] = [];
+    for await (const batch of this.redis.scanIterator({ MATCH: `${LAB_PREFIX}claim:*`, COUNT: 1000 })) {
+      const keys = batch as unknown as string[];
+      if (keys.length === 0) continue;
+      const owners = await this.redis.mGet(keys);
+      keys.forEach((key, i) => {
+        const owner = owners[i];
+        if (owner) out.push({ key, owner });
+      });
+    }
+    return out;
+  }
+
+  async dueCount(): Promise<number> {
+    return this.redis.zCard(this.keys.due());
+  }
+
+  /** Kills every process, stops the sandbox and redis-server, removes the scratch folder. */
+  async close(options: { keepDir?: boolean } = {}): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all(this.processes.map((p) => (CPU_PROFILE_DIR ? p.stop() : p.kill9())));
+    await closeRedis(this.redis).catch(() => undefined);
+    await this.sandbox.stop().catch(() => undefined);
+    await this.redisServer.stop().catch(() => undefined);
+    openDirs.delete(this.dir);
+    if (!options.keepDir) rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** A tixing instance process: its URL comes from its "listening on" line. */
+export class Tixing extends NodeProcess {
+  get url(): string {
+    if (!this.readyMatch) throw new Error(`${this.options.name} has not started`);
+    return this.readyMatch;
+  }
+
+  /** Instance ids start with the pid (`<pid>-<hex>`), and so do the owners of its claims. */
+  ownsClaim(owner: string): boolean {
+    return owner.startsWith(`${this.pid}-`);
+  }
+
+  async health(): Promise<{ status: number; jobs?: number }> {
+    const res = await fetch(`${this.url}/api/health`, { signal: AbortSignal.timeout(3000) });
+    const body = (await res.json().catch(() => ({}))) as { data?: { jobs?: number } };
+    return { status: res.status, jobs: body.data?.jobs };
+  }
+}

@@ -1,0 +1,136 @@
+import type { WeChatSandbox } from '../../src/sandbox/wechat-sandbox';
+import {
+  sleep,
+  startInstance,
+  startSandbox,
+  uniquePrefix,
+  waitFor,
+  type TestInstance,
+} from '../support/harness';
+
+let sandbox: WeChatSandbox;
+let url: string;
+const running: TestInstance[] = [];
+
+beforeAll(async () => {
+  ({ sandbox, url } = await startSandbox());
+});
+
+afterEach(async () => {
+  for (const t of running.splice(0)) await t.close();
+  sandbox.reset();
+});
+
+afterAll(async () => {
+  await sandbox.stop();
+});
+
+async function instance(
+  redisPrefix: string,
+  options: { sendConcurrency?: number; drainTimeoutMs?: number; wxTimeoutMs?: number; start?: boolean } = {},
+): Promise<TestInstance> {
+  const t = await startInstance({
+    wxBase: url,
+    config: { redisPrefix, sendConcurrency: options.sendConcurrency ?? 32 },
+    tuning: {
+      sweepIntervalMs: 200,
+      drainTimeoutMs: options.drainTimeoutMs,
+      wxTimeoutMs: options.wxTimeoutMs,
+      processMetrics: false,
+    },
+    start: options.start,
+  });
+  running.push(t);
+  return t;
+}
+
+const sentCounts = () => {
+  const counts = new Map<string, number>();
+  for (const m of sandbox.sent) {
+    const title = m.data.thing1?.value ?? '';
+    counts.set(title, (counts.get(title) ?? 0) + 1);
+  }
+  return counts;
+};
+
+describe('Instance.stop() with sends in flight', () => {
+  it('lets in-flight sends finish, hands the rest to the other instance, and every reminder is sent exactly once', async () => {
+    const prefix = uniquePrefix();
+    // A sends at most 8 at a time, so when it stops it has sends in flight and more queued.
+    const a = await instance(prefix, { sendConcurrency: 8 });
+    const b = await instance(prefix);
+    sandbox.faults.latencyMs = 800;
+    const openid = sandbox.openIdFor('stopper');
+    const at = Date.now() + 1500;
+    const ids: string[] = [];
+    for (let i = 0; i < 50; i++) {
+      const { reminder } = await a.instance.reminders.create(openid, { title: `stop ${i}`, at });
+      ids.push(reminder.id as string);
+    }
+    expect(a.instance.scheduler.size).toBe(50);
+    expect(b.instance.scheduler.size).toBe(50);
+
+    // Sends have reached WeChat (after the shared token's fetch) and wait 800 ms for its answer.
+    await waitFor(() => sandbox.stats.sendCalls > 0, 8000, 10);
+    const inFlight = a.instance.dispatcher.pending;
+    expect(inFlight).toBeGreaterThan(0);
+    const started = Date.now();
+    await a.instance.stop();
+    const stopMs = Date.now() - started;
+    // Well within the 10 s bound: only the sends already at WeChat were waited for.
+    expect(stopMs).toBeLessThan(3000);
+    expect(a.instance.dispatcher.pending).toBe(0);
+    expect(a.instance.scheduler.running).toBe(false);
+
+    await waitFor(() => sentCounts().size === 50, 15_000);
+    await sleep(1000); // a few sweeps later: nothing more
+    const counts = sentCounts();
+    expect(counts.size).toBe(50);
+    expect([...counts.values()].every((n) => n === 1)).toBe(true);
+    expect(sandbox.sent).toHaveLength(50);
+    const reminders = await b.instance.store.getMany(ids);
+    expect(reminders.every((r) => r?.status === 'sent' && r.fireCount === 1)).toBe(true);
+    // Nothing is left claimed or due.
+    expect(await b.redis.zCard(b.instance.keys.due())).toBe(0);
+    expect(await b.redis.keys(`${prefix}claim:*`)).toEqual([]);
+  });
+
+  it('gives back the claim of a send still unfinished when the wait runs out, and another instance sends it at once', async () => {
+    const prefix = uniquePrefix();
+    const a = await instance(prefix, { drainTimeoutMs: 1000, wxTimeoutMs: 4000 });
+    const b = await instance(prefix, { start: false });
+    const openid = sandbox.openIdFor('hung');
+    // A's send never gets an answer (and WeChat never delivers it): A cannot finish in time.
+    sandbox.faults.next = [{ hang: true }];
+    const { reminder } = await a.instance.reminders.create(openid, { title: 'hung', at: Date.now() + 300 });
+    const id = reminder.id as string;
+    await waitFor(() => sandbox.stats.sendCalls === 1, 5000, 10);
+    const claims = await a.redis.keys(`${prefix}claim:*`);
+    expect(claims).toHaveLength(1);
+
+    // B runs meanwhile; the occurrence is A's until A lets go (the lease is 30 s).
+    await b.instance.start();
+    await sleep(400);
+    expect(sandbox.sent).toHaveLength(0);
+
+    const started = Date.now();
+    await a.instance.stop();
+    const stoppedAt = Date.now();
+    expect(stoppedAt - started).toBeGreaterThanOrEqual(1000);
+    expect(stoppedAt - started).toBeLessThan(2000);
+    expect(a.logs.text()).toContain('their claims were given back');
+
+    // B takes it on its next sweep, not 30 s later when the lease would have run out.
+    await waitFor(() => sandbox.sent.length === 1, 3000, 20);
+    expect(Date.now() - stoppedAt).toBeLessThan(1500);
+    const done = await waitFor(async () => {
+      const r = await b.instance.store.get(id);
+      return r?.status === 'sent' ? r : undefined;
+    }, 3000);
+    expect(done.fireCount).toBe(1);
+    // A's abandoned call times out later; it records no outcome and sends nothing more.
+    await sleep(3500);
+    expect(sandbox.sent).toHaveLength(1);
+    expect((await b.instance.store.get(id))?.fireCount).toBe(1);
+  });
+});
