@@ -191,6 +191,7 @@ export class Dispatcher {
       await store.releaseClaim(id, slot, this.owner);
       return;
     }
+    if (outcome.status === 'lost') return; // its new holder records the outcome
     const finishedAt = this.now();
     const lastResult: LastResult =
       outcome.status === 'missed'

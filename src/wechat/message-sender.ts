@@ -9,7 +9,7 @@ import type { TokenManager } from './token-manager';
 import type { SubscribeMessage, WeChatClient } from './wechat-client';
 
 export interface SendOutcome {
-  status: 'sent' | 'failed' | 'no_quota' | 'paused';
+  status: 'sent' | 'failed' | 'no_quota' | 'paused' | 'lost'; // lost: the claim went elsewhere mid-retry
   errcode: number | null;
   errmsg: string;
   msgid: string | null;
@@ -147,6 +147,13 @@ export class MessageSender {
             await refund();
             const errmsg = 'sending paused (45009) while this send was backing off';
             return { status: 'paused', errcode: 45009, errmsg, msgid: null, attempts: attempt };
+          }
+          // The claim may have been given back (graceful stop) or taken over while we slept:
+          // whoever holds it now sends; calling WeChat again here would send twice.
+          if (!(await hooks.keepClaim())) {
+            await refund();
+            const errmsg = 'claim lost while backing off';
+            return { status: 'lost', errcode: error.errcode, errmsg, msgid: null, attempts: attempt };
           }
           continue;
         }

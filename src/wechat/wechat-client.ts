@@ -51,6 +51,8 @@ export class WeChatClient {
       transformResponse: [(data: unknown) => data],
       validateStatus: () => true,
       proxy: false,
+      // WeChat's API never redirects; without this axios wraps every request in follow-redirects.
+      maxRedirects: 0,
     });
   }
 
