@@ -90,6 +90,17 @@ export class MessageSender {
       });
     };
 
+    const failure = (
+      status: SendOutcome['status'],
+      error: { errcode: number; errmsg: string },
+    ): SendOutcome => ({
+      status,
+      errcode: error.errcode,
+      errmsg: error.errmsg,
+      msgid: null,
+      attempts: attempt,
+    });
+
     if (quotaMode === 'enforce' && !(await quota.take(reminder.openid, reminder.templateId))) {
       const errmsg = 'no subscription grant left for this template: the user must accept it again';
       await record('no_quota', this.now(), null, errmsg);
@@ -159,36 +170,18 @@ export class MessageSender {
         }
         await record('failed', started, error.errcode, error.errmsg);
         await refund();
-        return {
-          status: 'failed',
-          errcode: error.errcode,
-          errmsg: error.errmsg,
-          msgid: null,
-          attempts: attempt,
-        };
+        return failure('failed', error);
       }
       if (error.kind === 'no_quota') {
         await record('no_quota', started, error.errcode, error.errmsg);
         await quota.zero(reminder.openid, reminder.templateId);
-        return {
-          status: 'no_quota',
-          errcode: error.errcode,
-          errmsg: error.errmsg,
-          msgid: null,
-          attempts: attempt,
-        };
+        return failure('no_quota', error);
       }
       if (error.kind === 'paused') {
         await record('paused', started, error.errcode, error.errmsg);
         await refund();
         await this.pause();
-        return {
-          status: 'paused',
-          errcode: error.errcode,
-          errmsg: error.errmsg,
-          msgid: null,
-          attempts: attempt,
-        };
+        return failure('paused', error);
       }
       if (error.errcode === 40037) {
         this.options.logger.error(
@@ -198,13 +191,7 @@ export class MessageSender {
       }
       await record('failed', started, error.errcode, error.errmsg);
       await refund();
-      return {
-        status: 'failed',
-        errcode: error.errcode,
-        errmsg: error.errmsg,
-        msgid: null,
-        attempts: attempt,
-      };
+      return failure('failed', error);
     }
   }
 
