@@ -1,4 +1,5 @@
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { ConfigError, loadConfig, type Config } from './config';
@@ -34,8 +35,15 @@ export async function main(): Promise<void> {
   let redisUrl = config.redisUrl;
   if (!redisUrl) {
     const dir = path.join(process.cwd(), 'var', 'redis');
-    const embedded = await RedisServer.start({ dir });
     const urlFile = embeddedRedisUrlFile(dir);
+    // Two redis-servers on one AOF directory would corrupt it: share the running one instead.
+    const running = existsSync(urlFile) ? readFileSync(urlFile, 'utf8').trim() : undefined;
+    if (running && (await answers(running))) {
+      throw new Error(
+        `another tixing already runs an embedded Redis on ${running} (var/redis): stop it, or share it with REDIS_URL=${running}`,
+      );
+    }
+    const embedded = await RedisServer.start({ dir });
     writeFileSync(urlFile, embedded.url);
     cleanups.unshift(async () => {
       rmSync(urlFile, { force: true });
@@ -103,6 +111,21 @@ export async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+/** True when something accepts TCP connections at a redis:// URL within 500 ms. */
+function answers(url: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const { hostname, port } = new URL(url);
+    const socket = net.connect(Number(port), hostname);
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(500, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
 }
 
 if (require.main === module) {

@@ -101,6 +101,32 @@ export class MessageSender {
       attempts: attempt,
     });
 
+    // Render before taking a grant: a template that no longer renders (removed from
+    // config/templates.json since the reminder was created) is a final failure that costs nothing.
+    let data: SubscribeMessage['data'];
+    try {
+      data = renderTemplateData(this.options.catalog, reminder.templateId, {
+        title: reminder.title,
+        detail: reminder.detail,
+        fireAt,
+        timezone: reminder.timezone,
+        ...(reminder.data ? { data: reminder.data } : {}),
+      });
+    } catch (err) {
+      const errmsg = `template cannot be rendered: ${(err as Error).message}`;
+      this.options.logger.error({ templateId: reminder.templateId, occurrence }, errmsg);
+      await record('failed', this.now(), null, errmsg);
+      return { status: 'failed', errcode: null, errmsg, msgid: null, attempts: attempt };
+    }
+    const message: SubscribeMessage = {
+      touser: reminder.openid,
+      template_id: reminder.templateId,
+      ...(reminder.page ? { page: reminder.page } : {}),
+      data,
+      miniprogram_state: this.options.miniprogramState,
+      lang: this.options.lang ?? 'zh_CN',
+    };
+
     if (quotaMode === 'enforce' && !(await quota.take(reminder.openid, reminder.templateId))) {
       const errmsg = 'no subscription grant left for this template: the user must accept it again';
       await record('no_quota', this.now(), null, errmsg);
@@ -108,21 +134,6 @@ export class MessageSender {
     }
     const refund = () =>
       quotaMode === 'enforce' ? quota.refund(reminder.openid, reminder.templateId) : undefined;
-
-    const message: SubscribeMessage = {
-      touser: reminder.openid,
-      template_id: reminder.templateId,
-      ...(reminder.page ? { page: reminder.page } : {}),
-      data: renderTemplateData(this.options.catalog, reminder.templateId, {
-        title: reminder.title,
-        detail: reminder.detail,
-        fireAt,
-        timezone: reminder.timezone,
-        ...(reminder.data ? { data: reminder.data } : {}),
-      }),
-      miniprogram_state: this.options.miniprogramState,
-      lang: this.options.lang ?? 'zh_CN',
-    };
 
     const maxTries = this.options.maxTries ?? 5;
     let transientTries = 0;

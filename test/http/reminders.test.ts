@@ -233,6 +233,22 @@ describe('POST /api/promises/:type', () => {
     expect(ask.body.data).toMatchObject({ kind: 'ask', repeat: { daily: '21:00' } });
   });
 
+  it('returns the first promise for a retried create with the same Idempotency-Key', async () => {
+    const body = { cid: 7, hour: 6, min: 0, detail: '早起' };
+    const first = await api()
+      .post('/api/promises/give')
+      .set(as(alice))
+      .set('Idempotency-Key', 'p-1')
+      .send(body);
+    const again = await api()
+      .post('/api/promises/give')
+      .set(as(alice))
+      .set('Idempotency-Key', 'p-1')
+      .send(body);
+    expect(again.body.data.id).toBe(first.body.data.id);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+  });
+
   it('rejects an unknown type and bad hour/min with 400, and no session with 401', async () => {
     expect(
       (await api().post('/api/promises/steal').set(as(alice)).send({ cid: 1, hour: 1, min: 1 })).status,

@@ -101,6 +101,7 @@ export async function startInstance(options: {
   config?: ConfigOverrides;
   now?: () => number;
   tuning?: InstanceDeps['tuning'];
+  templates?: InstanceDeps['templates']; // default: config/templates.json
   start?: boolean; // start the scheduler, default true
 }): Promise<TestInstance> {
   const config = testConfig({ ...options.config, wx: { apiBase: options.wxBase, ...options.config?.wx } });
@@ -112,6 +113,7 @@ export async function startInstance(options: {
     logger: logs.logger,
     now: options.now,
     tuning: options.tuning,
+    templates: options.templates,
   });
   if (options.start !== false) await instance.start();
   return {

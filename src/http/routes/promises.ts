@@ -3,6 +3,7 @@ import Joi from 'joi';
 import type { ReminderKind } from '../../domain/reminder';
 import type { ReminderService } from '../../services/reminder-service';
 import { inputOf, reply, sessionOf, type AppContext, type AppState } from '../context';
+import { idempotencyKey } from '../idempotency-key';
 import type { Auth } from '../middleware/auth';
 import { validate } from '../middleware/validate';
 
@@ -42,11 +43,12 @@ export function promiseRoutes(deps: { reminders: ReminderService; auth: Auth }):
     }>(ctx);
     const kind = KINDS[input.type] ?? 'give';
     const daily = `${String(input.hour).padStart(2, '0')}:${String(input.min).padStart(2, '0')}`;
-    const { reminder } = await deps.reminders.create(
+    const { reminder, replayed } = await deps.reminders.create(
       sessionOf(ctx).openid,
       { title: TITLES[kind], detail: input.detail, repeat: { daily }, timezone: input.timezone },
-      { kind, cid: String(input.cid) },
+      { kind, cid: String(input.cid), idempotencyKey: idempotencyKey(ctx) },
     );
+    if (replayed) ctx.set('Idempotent-Replayed', 'true');
     reply(ctx, reminder, 201);
   });
   return router;

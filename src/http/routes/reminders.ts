@@ -1,9 +1,9 @@
 import Router from '@koa/router';
 import Joi from 'joi';
 import { REMINDER_STATUSES, type ReminderStatus } from '../../domain/reminder';
-import { ValidationError } from '../../errors';
 import type { ReminderInput, ReminderService } from '../../services/reminder-service';
 import { inputOf, reply, sessionOf, type AppContext, type AppState } from '../context';
+import { idempotencyKey } from '../idempotency-key';
 import type { Auth } from '../middleware/auth';
 import { validate } from '../middleware/validate';
 
@@ -51,19 +51,6 @@ const legacyCreateBody = Joi.object({
   enableSubscribe: Joi.boolean(),
   openid: Joi.string().max(64), // ignored: the openid comes from the session
 });
-
-const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{1,128}$/;
-
-function idempotencyKey(ctx: AppContext): string | undefined {
-  const key = ctx.get('Idempotency-Key');
-  if (!key) return undefined;
-  if (!IDEMPOTENCY_KEY.test(key)) {
-    throw new ValidationError([
-      { path: 'Idempotency-Key', message: 'must be 1–128 letters, digits or _.:-' },
-    ]);
-  }
-  return key;
-}
 
 export function reminderRoutes(deps: { reminders: ReminderService; auth: Auth }): Router<AppState> {
   const { reminders, auth } = deps;
