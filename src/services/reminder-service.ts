@@ -50,8 +50,11 @@ export class ReminderService {
     const timezone = input.timezone ?? this.deps.defaultTimezone;
     const templateId = input.templateId ?? this.deps.defaultTemplateId;
     const repeat = input.repeat ?? null;
-    const fireAt = this.firstFire(input.at, repeat, timezone, at);
-    this.checkTemplate(templateId, input.title, input.detail ?? '', fireAt, timezone, input.data ?? null);
+    const fireAt = this.validated(
+      this.schedule(input.at, repeat, timezone, at),
+      { templateId, title: input.title, detail: input.detail ?? '', timezone, data: input.data ?? null },
+      at,
+    );
 
     const record: Omit<Reminder, 'fireCount' | 'lastResult'> = {
       id: '',
@@ -110,17 +113,18 @@ export class ReminderService {
     const timezone = patch.timezone ?? current.timezone;
     const repeat = patch.repeat !== undefined ? patch.repeat : current.repeat;
     const retimed = patch.at !== undefined || patch.repeat !== undefined || patch.timezone !== undefined;
-    let fireAt = current.nextFireAt;
-    if (retimed) {
-      fireAt = this.firstFire(patch.at, repeat, timezone, at);
-    } else if (fireAt === null) {
-      fireAt = at; // a finished reminder renders its template with "now" for validation only
-    }
     const title = patch.title ?? current.title;
     const detail = patch.detail ?? current.detail;
     const templateId = patch.templateId ?? current.templateId;
     const data = patch.data !== undefined ? patch.data : current.data;
-    this.checkTemplate(templateId, title, detail, fireAt, timezone, data);
+    // A finished reminder that is not re-timed renders its template with "now", for validation only.
+    const fireAt = this.validated(
+      retimed
+        ? this.schedule(patch.at, repeat, timezone, at)
+        : { fireAt: current.nextFireAt ?? at, problems: [] },
+      { templateId, title, detail, timezone, data },
+      at,
+    );
 
     const fields: Record<string, string> = {
       title,
@@ -162,49 +166,64 @@ export class ReminderService {
     return reminder;
   }
 
-  /** The first fire time, or a 400 naming `at`, `repeat.*` or `timezone`. */
-  private firstFire(
+  /** The first fire time and what is wrong with `at`, `repeat.*` or `timezone`. */
+  private schedule(
     at: number | string | undefined,
     repeat: Repeat | null,
     timezone: string,
     now: number,
-  ): number {
+  ): { fireAt: number | null; problems: ErrorDetail[] } {
     const problems: ErrorDetail[] = [];
-    if (!isValidTimezone(timezone))
+    if (!isValidTimezone(timezone)) {
       problems.push({ path: 'timezone', message: 'must be an IANA time zone such as Asia/Shanghai' });
+    }
     if (repeat) {
       const problem = validateRepeat(repeat);
       if (problem) problems.push(problem);
     }
     if (at === undefined && !repeat) problems.push({ path: 'at', message: 'at or repeat is required' });
-    let fireAt = NaN;
     if (at !== undefined) {
-      fireAt = typeof at === 'number' ? at : Date.parse(at);
-      if (!Number.isFinite(fireAt))
+      const fireAt = typeof at === 'number' ? at : Date.parse(at);
+      if (!Number.isFinite(fireAt)) {
         problems.push({ path: 'at', message: 'must be ISO 8601 with an offset or epoch milliseconds' });
-      else if (fireAt <= now) problems.push({ path: 'at', message: 'must be in the future' });
-      else if (fireAt > now + MAX_AHEAD_MS)
+      } else if (fireAt <= now) {
+        problems.push({ path: 'at', message: 'must be in the future' });
+      } else if (fireAt > now + MAX_AHEAD_MS) {
         problems.push({ path: 'at', message: 'must be at most 366 days ahead' });
+      }
+      return { fireAt: problems.length > 0 ? null : fireAt, problems };
     }
-    if (problems.length > 0) throw new ValidationError(problems);
-    return at !== undefined ? fireAt : firstOccurrence(repeat as Repeat, timezone, now);
+    if (problems.length > 0) return { fireAt: null, problems };
+    return { fireAt: firstOccurrence(repeat as Repeat, timezone, now), problems };
   }
 
-  private checkTemplate(
-    templateId: string,
-    title: string,
-    detail: string,
-    fireAt: number,
-    timezone: string,
-    data: Record<string, string> | null,
-  ): void {
-    const problems = validateReminderTemplate(this.deps.catalog, templateId, {
-      title,
-      detail,
-      fireAt,
-      timezone,
-      ...(data ? { data } : {}),
-    });
-    if (problems.length > 0) throw new ValidationError(problems);
+  /**
+   * The fire time, once the schedule and the template's field rules both hold; otherwise one 400
+   * naming every problem of both (the template is checked even when the time is wrong).
+   */
+  private validated(
+    schedule: { fireAt: number | null; problems: ErrorDetail[] },
+    fields: {
+      templateId: string;
+      title: string;
+      detail: string;
+      timezone: string;
+      data: Record<string, string> | null;
+    },
+    now: number,
+  ): number {
+    const zoneOk = isValidTimezone(fields.timezone);
+    const problems = [
+      ...schedule.problems,
+      ...validateReminderTemplate(this.deps.catalog, fields.templateId, {
+        title: fields.title,
+        detail: fields.detail,
+        fireAt: schedule.fireAt ?? now,
+        timezone: zoneOk ? fields.timezone : this.deps.defaultTimezone,
+        ...(fields.data ? { data: fields.data } : {}),
+      }),
+    ];
+    if (problems.length > 0 || schedule.fireAt === null) throw new ValidationError(problems);
+    return schedule.fireAt;
   }
 }

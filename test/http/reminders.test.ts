@@ -123,6 +123,15 @@ describe('POST /api/reminders', () => {
     expect(res.body.details[0].message).toContain('thing1');
   });
 
+  it('names a bad time and a title that breaks the template in one answer', async () => {
+    const res = await api()
+      .post('/api/reminders')
+      .set(as(bob))
+      .send({ title: '一二三四五六七八九十一二三四五六七八九十一', at: Date.now() - 1000 });
+    expect(res.status).toBe(400);
+    expect(res.body.details.map((d: { path: string }) => d.path).sort()).toEqual(['at', 'title']);
+  });
+
   it('returns the first result for a retried create with the same Idempotency-Key', async () => {
     const body = { title: 'once', at: inAnHour() };
     const first = await api().post('/api/reminders').set(as(bob)).set('Idempotency-Key', 'k-1').send(body);
