@@ -183,12 +183,17 @@ describe('docs/client.md', () => {
     expect(two.items.map((r) => r.id)).toEqual([first.id]);
   });
 
-  it('edits by creating a copy and cancelling the original', async () => {
+  it('edits in place with PUT, keeping the id', async () => {
     const { api, edit } = loadClient(base);
     const original = await api.createReminder({ title: '喝水', detail: '一杯', at: tomorrowAt0830() });
-    const copy = await edit.editReminder(original, { title: '喝两杯水' });
-    expect(copy).toMatchObject({ title: '喝两杯水', detail: '一杯', nextFireAt: original.nextFireAt });
-    expect(await api.getReminder(original.id)).toMatchObject({ status: 'cancelled' });
+    const edited = await edit.editReminder(original, { title: '喝两杯水' });
+    expect(edited).toMatchObject({
+      id: original.id,
+      title: '喝两杯水',
+      detail: '一杯',
+      nextFireAt: original.nextFireAt,
+    });
+    expect(await api.getReminder(original.id)).toMatchObject({ status: 'pending', title: '喝两杯水' });
   });
 
   it('logs in again and retries once when the session is gone (401)', async () => {
