@@ -12,11 +12,11 @@ import { median, ratio } from './support/stats';
 export interface SpikeOptions {
   count: number; // default 10,000
   concurrency: number; // default 32 (SEND_CONCURRENCY's default)
-  rounds: number; // default 3
+  rounds: number; // default 5
 }
 
 export function spike(options: Partial<SpikeOptions> = {}): Promise<Outcome> {
-  const o: SpikeOptions = { count: 10_000, concurrency: 32, rounds: 3, ...options };
+  const o: SpikeOptions = { count: 10_000, concurrency: 32, rounds: 5, ...options };
   const title = `${o.count} reminders due at the same second, concurrency ${o.concurrency}, ${o.rounds} rounds`;
   return timed('spike', title, async () => {
     const run: FireRunOptions = {
@@ -36,7 +36,8 @@ export function spike(options: Partial<SpikeOptions> = {}): Promise<Outcome> {
         (system === 'tixing' ? tixing : bullmq).push(result);
         process.stdout.write(
           `  round ${round + 1} ${system}: drain ${result.drainMs} ms, ${result.throughputPerS}/s, ` +
-            `lateness p99 ${result.lateness.p99} ms, sends ${result.sends}, lost ${result.lost}, dup ${result.duplicated}\n`,
+            `lateness p99 ${result.lateness.p99} ms, CPU/msg ${result.cpuMsPerSend} ms + redis ${result.redisCpuMsPerSend} ms, ` +
+            `sends ${result.sends}, lost ${result.lost}, dup ${result.duplicated}\n`,
         );
       }
     }
@@ -50,6 +51,10 @@ export function spike(options: Partial<SpikeOptions> = {}): Promise<Outcome> {
     const drainT = median(tixing.map((r) => r.drainMs));
     const drainB = median(bullmq.map((r) => r.drainMs));
     const drainRatio = ratio(drainT, drainB);
+    const cpuT = median(tixing.map((r) => r.cpuMsPerSend));
+    const cpuB = median(bullmq.map((r) => r.cpuMsPerSend));
+    const redisT = median(tixing.map((r) => r.redisCpuMsPerSend));
+    const redisB = median(bullmq.map((r) => r.redisCpuMsPerSend));
     const sends = tixing.reduce((s, r) => s + r.sends, 0);
     const lost = tixing.reduce((s, r) => s + r.lost, 0);
     const dup = tixing.reduce((s, r) => s + r.duplicated, 0);
@@ -99,11 +104,18 @@ export function spike(options: Partial<SpikeOptions> = {}): Promise<Outcome> {
           ratio: ratio(t.lateness.max, b.lateness.max),
         },
         {
-          name: 'CPU of the sending process per message',
-          value: t.cpuMsPerSend,
+          name: 'CPU per message: sending process (median)',
+          value: cpuT,
           unit: 'ms',
-          baseline: b.cpuMsPerSend,
-          ratio: ratio(t.cpuMsPerSend, b.cpuMsPerSend),
+          baseline: cpuB,
+          ratio: ratio(cpuT, cpuB),
+        },
+        {
+          name: 'CPU per message: redis-server (median)',
+          value: redisT,
+          unit: 'ms',
+          baseline: redisB,
+          ratio: ratio(redisT, redisB),
         },
         {
           name: 'sends / lost / duplicated (all rounds)',

@@ -34,6 +34,14 @@ export interface FireRunResult {
   lateness: Summary; // accepted by the sandbox − due, ms
   createMs: number; // storing the reminders / adding the jobs
   cpuMsPerSend: number; // CPU of the sending process during the run, ms per message
+  redisCpuMsPerSend: number; // CPU of redis-server during the run, ms per message
+}
+
+/** CPU redis-server has used so far (user + system), ms. */
+async function redisCpuMs(lab: Lab): Promise<number> {
+  const info = await lab.redis.info('cpu');
+  const field = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? NaN);
+  return (field('used_cpu_user') + field('used_cpu_sys')) * 1000;
 }
 
 /**
@@ -112,6 +120,7 @@ async function measure(
     );
   }
   const cpuBefore = sender.cpuMs();
+  const redisBefore = await redisCpuMs(lab);
   const lastDue = Math.max(...planned.map((p) => p.at));
   const settled = await settle(lab, {
     timeoutMs: lastDue - Date.now() + options.timeoutMs,
@@ -119,6 +128,7 @@ async function measure(
     minSent: planned.length,
   });
   const cpuMs = sender.cpuMs() - cpuBefore;
+  const redisMs = (await redisCpuMs(lab)) - redisBefore;
   if (!settled) throw new Error(`${system}: not every message was sent within the timeout`);
   const sent = lab.sandbox.sent;
   const counts = tally(sent, planned);
@@ -136,5 +146,6 @@ async function measure(
     lateness: summarize(lateness(sent, planned)),
     createMs,
     cpuMsPerSend: +(cpuMs / Math.max(1, counts.sends)).toFixed(3),
+    redisCpuMsPerSend: +(redisMs / Math.max(1, counts.sends)).toFixed(3),
   };
 }
