@@ -85,10 +85,16 @@ export class ReminderService {
         40902,
       );
     }
-    if (created.outcome === 'ok') await this.deps.schedule.publishUpsert(created.id, fireAt);
+    if (created.outcome === 'ok') {
+      await this.deps.schedule.publishUpsert(created.id, fireAt);
+      // The record just written is the answer: no read-back on the hot path.
+      const reminder = { ...record, id: created.id, fireCount: 0, lastResult: null };
+      return { reminder: publicReminder(reminder), replayed: false };
+    }
+    // A replay answers the first reminder as it is now (it may have been sent since).
     const reminder = await store.get(created.id);
     if (!reminder) throw new NotFoundError('reminder not found', 40402);
-    return { reminder: publicReminder(reminder), replayed: created.outcome === 'duplicate' };
+    return { reminder: publicReminder(reminder), replayed: true };
   }
 
   async get(openid: string, id: string): Promise<Record<string, unknown>> {
