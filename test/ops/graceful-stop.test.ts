@@ -68,7 +68,7 @@ describe('Instance.stop() with sends in flight', () => {
       ids.push(reminder.id as string);
     }
     expect(a.instance.scheduler.size).toBe(50);
-    expect(b.instance.scheduler.size).toBe(50);
+    await waitFor(() => b.instance.scheduler.size === 50, 1000, 5); // pub/sub reaches B a moment later
 
     // Sends have reached WeChat (after the shared token's fetch) and wait 800 ms for its answer.
     await waitFor(() => sandbox.stats.sendCalls > 0, 8000, 10);

@@ -50,8 +50,9 @@ describe('several instances on one Redis', () => {
       ids.push(reminder.id as string);
     }
     // Both instances hold every job: each fires, only one claim wins per occurrence.
+    // (The change reaches the other instance over pub/sub, asynchronously: within a moment.)
     expect(a!.instance.scheduler.size).toBe(200);
-    expect(b!.instance.scheduler.size).toBe(200);
+    await waitFor(() => b!.instance.scheduler.size === 200, 1000, 5);
     await waitFor(() => sandbox.sent.length >= 200, 15_000);
     await sleep(800);
     expect(sandbox.sent).toHaveLength(200);
