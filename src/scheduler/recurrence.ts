@@ -26,7 +26,9 @@
 import { CronExpressionParser, type CronExpression } from 'cron-parser';
 import { IANAZone } from 'luxon';
 
-export type Repeat = { daily: string } | { cron: string };
+import type { Repeat } from '../domain/reminder';
+
+export type { Repeat };
 
 const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
