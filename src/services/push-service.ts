@@ -95,17 +95,9 @@ export class PushService {
     log: Logger = this.deps.logger,
   ): Promise<PushOutcome> {
     const text = await this.authenticate(query, body, format, log);
-    let message: PushMessage;
-    try {
-      message = normalizePushMessage(parsePushBody(text, text.trimStart().startsWith('<') ? 'xml' : 'json'));
-    } catch (err) {
-      if (!(err instanceof PushFormatError)) throw err;
-      throw this.reject(
-        log,
-        err.reason,
-        new MalformedBodyError(`the push could not be read: ${err.message}`),
-      );
-    }
+    // The decrypted text's format is sniffed: WeChat encrypts what the console's data format says.
+    const plainFormat = text.trimStart().startsWith('<') ? 'xml' : 'json';
+    const message = this.read(log, () => normalizePushMessage(parsePushBody(text, plainFormat)));
     try {
       return await this.process(message, log);
     } catch (err) {
@@ -174,11 +166,10 @@ export class PushService {
     }
   }
 
-  /** The Encrypt field of an encrypted push's envelope (its other fields are not trusted). */
-  private envelopeEncrypt(body: string, format: PushFormat, log: Logger): string {
+  /** Runs a parse step; a body we cannot read is a 400 with nothing done. */
+  private read<T>(log: Logger, parse: () => T): T {
     try {
-      const encrypt = extractEncrypt(parsePushBody(body, format));
-      if (encrypt !== undefined) return encrypt;
+      return parse();
     } catch (err) {
       if (!(err instanceof PushFormatError)) throw err;
       throw this.reject(
@@ -187,6 +178,12 @@ export class PushService {
         new MalformedBodyError(`the push could not be read: ${err.message}`),
       );
     }
+  }
+
+  /** The Encrypt field of an encrypted push's envelope (its other fields are not trusted). */
+  private envelopeEncrypt(body: string, format: PushFormat, log: Logger): string {
+    const encrypt = this.read(log, () => extractEncrypt(parsePushBody(body, format)));
+    if (encrypt !== undefined) return encrypt;
     throw this.reject(
       log,
       'missing_encrypt',
