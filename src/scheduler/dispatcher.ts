@@ -193,15 +193,13 @@ export class Dispatcher {
     }
     if (outcome.status === 'lost') return; // its new holder records the outcome
     const finishedAt = this.now();
-    const lastResult: LastResult =
-      outcome.status === 'missed'
-        ? { at: new Date(finishedAt).toISOString(), errcode: null, errmsg: 'missed', msgid: null }
-        : {
-            at: new Date(finishedAt).toISOString(),
-            errcode: outcome.errcode,
-            errmsg: outcome.errmsg,
-            msgid: outcome.msgid,
-          };
+    const recorded = outcome.status === 'missed' ? { errcode: null, errmsg: 'missed', msgid: null } : outcome;
+    const lastResult: LastResult = {
+      at: new Date(finishedAt).toISOString(),
+      errcode: recorded.errcode,
+      errmsg: recorded.errmsg,
+      msgid: recorded.msgid,
+    };
     const finish: FinishInput = {
       id,
       openid: reminder.openid,
@@ -212,7 +210,7 @@ export class Dispatcher {
       nextSlot: next,
       now: finishedAt,
       statsField: `${new Date(finishedAt).toISOString().slice(0, 10)}:${outcome.status}`,
-      msgid: outcome.status === 'missed' ? null : outcome.msgid,
+      msgid: recorded.msgid,
     };
     for (const attempt of unwritten) await this.whileClaimed(held, () => store.appendDelivery(id, attempt));
     const result = await this.whileClaimed(held, () => store.finish(finish));
@@ -226,7 +224,7 @@ export class Dispatcher {
     }
     this.options.onOutcome?.({
       status: outcome.status,
-      errcode: outcome.status === 'missed' ? null : outcome.errcode,
+      errcode: recorded.errcode,
       latenessMs: finishedAt - (sendAt ?? slot),
     });
   }
@@ -264,9 +262,8 @@ export class Dispatcher {
     if (now - slot <= graceMs)
       return { sendAt: slot, next: nextOccurrence(reminder.repeat, reminder.timezone, slot) };
     const latest = latestOccurrenceAtOrBefore(reminder.repeat, reminder.timezone, now, now - graceMs);
-    const from = latest ?? now;
-    let next = nextOccurrence(reminder.repeat, reminder.timezone, from);
-    if (next <= now) next = nextOccurrence(reminder.repeat, reminder.timezone, now);
-    return { sendAt: latest, next };
+    // After `latest` (the last slot ≤ now) or, with none in the grace, after now: either is the
+    // first future slot.
+    return { sendAt: latest, next: nextOccurrence(reminder.repeat, reminder.timezone, latest ?? now) };
   }
 }
