@@ -1,36 +1,21 @@
-import type { WeChatSandbox } from '../../src/sandbox/wechat-sandbox';
 import {
   sleep,
   startInstance,
-  startSandbox,
   uniquePrefix,
   waitFor,
+  useSandbox,
   type TestInstance,
 } from '../support/harness';
 
-let sandbox: WeChatSandbox;
-let url: string;
-const running: TestInstance[] = [];
-
-beforeAll(async () => {
-  ({ sandbox, url } = await startSandbox());
-});
-
-afterEach(async () => {
-  for (const t of running.splice(0)) await t.close();
-  sandbox.reset();
-});
-
-afterAll(async () => {
-  await sandbox.stop();
-});
+const lab = useSandbox();
+const running = lab.running;
 
 async function instance(
   redisPrefix: string,
   options: { sendConcurrency?: number; drainTimeoutMs?: number; wxTimeoutMs?: number; start?: boolean } = {},
 ): Promise<TestInstance> {
   const t = await startInstance({
-    wxBase: url,
+    wxBase: lab.url,
     config: { redisPrefix, sendConcurrency: options.sendConcurrency ?? 32 },
     tuning: {
       sweepIntervalMs: 200,
@@ -46,7 +31,7 @@ async function instance(
 
 const sentCounts = () => {
   const counts = new Map<string, number>();
-  for (const m of sandbox.sent) {
+  for (const m of lab.sandbox.sent) {
     const title = m.data.thing1?.value ?? '';
     counts.set(title, (counts.get(title) ?? 0) + 1);
   }
@@ -59,8 +44,8 @@ describe('Instance.stop() with sends in flight', () => {
     // A sends at most 8 at a time, so when it stops it has sends in flight and more queued.
     const a = await instance(prefix, { sendConcurrency: 8 });
     const b = await instance(prefix);
-    sandbox.faults.latencyMs = 800;
-    const openid = sandbox.openIdFor('stopper');
+    lab.sandbox.faults.latencyMs = 800;
+    const openid = lab.sandbox.openIdFor('stopper');
     const at = Date.now() + 1500;
     const ids: string[] = [];
     for (let i = 0; i < 50; i++) {
@@ -71,7 +56,7 @@ describe('Instance.stop() with sends in flight', () => {
     await waitFor(() => b.instance.scheduler.size === 50, 1000, 5); // pub/sub reaches B a moment later
 
     // Sends have reached WeChat (after the shared token's fetch) and wait 800 ms for its answer.
-    await waitFor(() => sandbox.stats.sendCalls > 0, 8000, 10);
+    await waitFor(() => lab.sandbox.stats.sendCalls > 0, 8000, 10);
     const inFlight = a.instance.dispatcher.pending;
     expect(inFlight).toBeGreaterThan(0);
     const started = Date.now();
@@ -87,7 +72,7 @@ describe('Instance.stop() with sends in flight', () => {
     const counts = sentCounts();
     expect(counts.size).toBe(50);
     expect([...counts.values()].every((n) => n === 1)).toBe(true);
-    expect(sandbox.sent).toHaveLength(50);
+    expect(lab.sandbox.sent).toHaveLength(50);
     const reminders = await b.instance.store.getMany(ids);
     expect(reminders.every((r) => r?.status === 'sent' && r.fireCount === 1)).toBe(true);
     // Nothing is left claimed or due.
@@ -99,19 +84,19 @@ describe('Instance.stop() with sends in flight', () => {
     const prefix = uniquePrefix();
     const a = await instance(prefix, { drainTimeoutMs: 1000, wxTimeoutMs: 4000 });
     const b = await instance(prefix, { start: false });
-    const openid = sandbox.openIdFor('hung');
+    const openid = lab.sandbox.openIdFor('hung');
     // A's send never gets an answer (and WeChat never delivers it): A cannot finish in time.
-    sandbox.faults.next = [{ hang: true }];
+    lab.sandbox.faults.next = [{ hang: true }];
     const { reminder } = await a.instance.reminders.create(openid, { title: 'hung', at: Date.now() + 300 });
     const id = reminder.id as string;
-    await waitFor(() => sandbox.stats.sendCalls === 1, 5000, 10);
+    await waitFor(() => lab.sandbox.stats.sendCalls === 1, 5000, 10);
     const claims = await a.redis.keys(`${prefix}claim:*`);
     expect(claims).toHaveLength(1);
 
     // B runs meanwhile; the occurrence is A's until A lets go (the lease is 30 s).
     await b.instance.start();
     await sleep(400);
-    expect(sandbox.sent).toHaveLength(0);
+    expect(lab.sandbox.sent).toHaveLength(0);
 
     const started = Date.now();
     await a.instance.stop();
@@ -121,7 +106,7 @@ describe('Instance.stop() with sends in flight', () => {
     expect(a.logs.text()).toContain('their claims were given back');
 
     // B takes it on its next sweep, not 30 s later when the lease would have run out.
-    await waitFor(() => sandbox.sent.length === 1, 3000, 20);
+    await waitFor(() => lab.sandbox.sent.length === 1, 3000, 20);
     expect(Date.now() - stoppedAt).toBeLessThan(1500);
     const done = await waitFor(async () => {
       const r = await b.instance.store.get(id);
@@ -130,7 +115,7 @@ describe('Instance.stop() with sends in flight', () => {
     expect(done.fireCount).toBe(1);
     // A's abandoned call times out later; it records no outcome and sends nothing more.
     await sleep(3500);
-    expect(sandbox.sent).toHaveLength(1);
+    expect(lab.sandbox.sent).toHaveLength(1);
     expect((await b.instance.store.get(id))?.fireCount).toBe(1);
   });
 });

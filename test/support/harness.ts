@@ -152,3 +152,39 @@ export async function waitFor<T>(
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The lifecycle several files share: one sandbox for the file, and the instances a test starts
+ * (pushed on `running`) closed after it, with the sandbox's records reset.
+ */
+export function useSandbox(): {
+  readonly sandbox: WeChatSandbox;
+  readonly url: string;
+  running: TestInstance[];
+} {
+  let started: { sandbox: WeChatSandbox; url: string } | undefined;
+  const running: TestInstance[] = [];
+  beforeAll(async () => {
+    started = await startSandbox();
+  });
+  afterEach(async () => {
+    for (const t of running.splice(0)) await t.close();
+    started?.sandbox.reset();
+  });
+  afterAll(async () => {
+    await started?.sandbox.stop();
+  });
+  const get = () => {
+    if (!started) throw new Error('useSandbox(): the sandbox starts in beforeAll');
+    return started;
+  };
+  return {
+    get sandbox() {
+      return get().sandbox;
+    },
+    get url() {
+      return get().url;
+    },
+    running,
+  };
+}
