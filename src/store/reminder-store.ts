@@ -9,6 +9,7 @@ import { scripts } from './lua-script';
 import type { Redis } from './redis';
 
 export const DELIVERIES_KEPT = 50; // attempts kept per reminder (capped list)
+const MAX_SCANNED_PER_PAGE = 5000; // records a filtered list may read per request
 const MSGID_TTL_SECONDS = 7 * 24 * 3600; // how long a msgid can still be matched by a push event
 
 export type ClaimResult = { ok: true; reminder: Reminder } | { ok: false; reason: 'stale' | 'busy' };
@@ -64,31 +65,31 @@ export class ReminderStore {
     openid: string,
     options: { status?: ReminderStatus; cursor?: string; limit: number },
   ): Promise<{ items: Reminder[]; nextCursor: string | null }> {
+    // The cursor is the last id examined, so a filtered page that hits the scan bound still moves on.
     const items: Reminder[] = [];
-    let max = options.cursor ? `(${options.cursor}` : '+inf';
-    let scanned = 0;
-    // With a status filter, read in batches until the page is full; bound the work per request.
-    while (items.length < options.limit && scanned < 5000) {
-      const batch = options.status ? Math.max(options.limit * 2, 50) : options.limit - items.length;
-      const ids = await this.redis.zRange(this.keys.userReminders(openid), max, '-inf', {
-        BY: 'SCORE',
-        REV: true,
-        LIMIT: { offset: 0, count: batch },
-      });
-      if (ids.length === 0) return { items, nextCursor: null };
-      scanned += ids.length;
+    let cursor = options.cursor ?? null;
+    const batch = options.status ? Math.max(options.limit * 2, 50) : options.limit;
+    for (let scanned = 0; scanned < MAX_SCANNED_PER_PAGE; scanned += batch) {
+      const ids = await this.redis.zRange(
+        this.keys.userReminders(openid),
+        cursor ? `(${cursor}` : '+inf',
+        '-inf',
+        {
+          BY: 'SCORE',
+          REV: true,
+          LIMIT: { offset: 0, count: batch },
+        },
+      );
       const reminders = await this.getMany(ids);
       for (const [i, reminder] of reminders.entries()) {
+        cursor = ids[i] as string;
         if (!reminder || (options.status && reminder.status !== options.status)) continue;
         items.push(reminder);
-        if (items.length === options.limit) {
-          return { items, nextCursor: i === ids.length - 1 && ids.length < batch ? null : reminder.id };
-        }
+        if (items.length === options.limit) return { items, nextCursor: cursor };
       }
-      max = `(${ids[ids.length - 1]}`;
       if (ids.length < batch) return { items, nextCursor: null };
     }
-    return { items, nextCursor: items.length > 0 ? (items[items.length - 1]?.id ?? null) : null };
+    return { items, nextCursor: cursor };
   }
 
   async getMany(ids: string[]): Promise<(Reminder | null)[]> {

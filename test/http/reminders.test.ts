@@ -194,6 +194,34 @@ describe('GET /api/reminders', () => {
   });
 });
 
+describe('GET /api/reminders?status= over many records', () => {
+  it('hands back a cursor when a page reads its bound without a match, and the match is found later', async () => {
+    const erin = await loginAs(t, 'erin#1');
+    const openid = sandbox.openIdFor('erin');
+    const old = await api().post('/api/reminders').set(as(erin)).send({ title: 'old', at: inAnHour() });
+    // 5,100 newer reminders that are not pending, written straight to the store for speed.
+    const multi = t.redis.multi();
+    for (let i = 0; i < 5100; i++) {
+      const id = String(1_000_000 + i);
+      multi.hSet(t.instance.keys.reminder(id), { id, openid, status: 'cancelled', title: `c${i}` });
+      multi.zAdd(t.instance.keys.userReminders(openid), { score: Number(id), value: id });
+    }
+    await multi.exec();
+    const found: string[] = [];
+    let cursor: string | null = '';
+    for (let page = 0; page < 10 && cursor !== null; page++) {
+      const query = `/api/reminders?status=pending&limit=5${cursor ? `&cursor=${cursor}` : ''}`;
+      const { data } = (await api().get(query).set(as(erin))).body as {
+        data: { items: { id: string }[]; nextCursor: string | null };
+      };
+      found.push(...data.items.map((r) => r.id));
+      cursor = data.nextCursor;
+    }
+    expect(found).toEqual([old.body.data.id]);
+    expect(cursor).toBeNull();
+  });
+});
+
 describe('another user’s reminder', () => {
   it('is a 404 to read, edit or delete', async () => {
     const created = await api().post('/api/reminders').set(as(alice)).send({ title: 'mine', at: inAnHour() });
