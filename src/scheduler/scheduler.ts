@@ -92,7 +92,8 @@ export class Scheduler {
   /** Announces a change to every instance (this one included, applied at once). */
   async publishUpsert(id: string, fireAt: number | null): Promise<void> {
     const event: ScheduleEvent = fireAt === null ? { op: 'remove', id } : { op: 'upsert', id, fireAt };
-    this.apply(event);
+    // A scheduler that is not running (not started, or stopped) holds no timers of its own.
+    if (this.running) this.apply(event);
     await this.options.redis.publish(this.options.keys.eventsChannel(), JSON.stringify(event));
   }
 

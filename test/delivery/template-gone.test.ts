@@ -36,6 +36,8 @@ describe('a reminder whose template was removed from config/templates.json', () 
       at: Date.now() + 500,
     });
     const id = reminder.id as string;
+    // The creator's scheduler never started: it must not hold (and fire) a timer of its own.
+    expect(creator.instance.scheduler.size).toBe(0);
 
     const failed = await waitFor(async () => {
       const r = await sender.instance.store.get(id);
