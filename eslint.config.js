@@ -4,7 +4,7 @@ const tseslint = require('typescript-eslint');
 const prettier = require('eslint-config-prettier');
 
 module.exports = tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'var/', 'coverage/', 'bench/results/'] },
+  { ignores: ['dist/', 'node_modules/', 'bench/node_modules/', 'var/', 'coverage/', 'bench/results/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,
