@@ -22,6 +22,9 @@ export interface Config {
   quotaMode: 'enforce' | 'ignore';
   sendConcurrency: number; // in-flight sends to WeChat per instance
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  redisCommandTimeoutMs: number; // a Redis command unanswered this long fails (request → 503), default 2000
+  userDailySendLimit: number; // subscribe messages one user can receive per day, all features, default 50
+  retentionDays: number; // finished/missed/cancelled records older than this are purged, default 30
 }
 
 export class ConfigError extends Error {
@@ -59,6 +62,9 @@ const schema = Joi.object({
   LOG_LEVEL: optionalString
     .valid('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent')
     .default('info'),
+  REDIS_COMMAND_TIMEOUT_MS: Joi.number().integer().min(50).max(60000).default(2000),
+  USER_DAILY_SEND_LIMIT: Joi.number().integer().min(1).max(100000).default(50),
+  RETENTION_DAYS: Joi.number().integer().min(1).max(3650).default(30),
 })
   .and('WX_APPID', 'WX_APPSECRET')
   .unknown(true);
@@ -105,6 +111,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     quotaMode: str('QUOTA_MODE') as Config['quotaMode'],
     sendConcurrency: num('SEND_CONCURRENCY'),
     logLevel: str('LOG_LEVEL') as Config['logLevel'],
+    redisCommandTimeoutMs: num('REDIS_COMMAND_TIMEOUT_MS'),
+    userDailySendLimit: num('USER_DAILY_SEND_LIMIT'),
+    retentionDays: num('RETENTION_DAYS'),
   };
 }
 

@@ -59,6 +59,10 @@ export function testConfig(overrides: ConfigOverrides = {}): Config {
     quotaMode: 'ignore',
     sendConcurrency: 32,
     logLevel: 'debug',
+    redisCommandTimeoutMs: 2000,
+    // Tests send hundreds of messages to one user; the cap's own tests set it low.
+    userDailySendLimit: 100_000,
+    retentionDays: 30,
     ...rest,
     wx: {
       appId: TEST_APPID,

@@ -14,6 +14,9 @@ describe('loadConfig', () => {
       quotaMode: 'enforce',
       sendConcurrency: 32,
       logLevel: 'info',
+      redisCommandTimeoutMs: 2000,
+      userDailySendLimit: 50,
+      retentionDays: 30,
     });
     expect(config.wx).toMatchObject({
       appId: undefined,
