@@ -1,12 +1,13 @@
 /**
- * `npm run drills [-- kill-restart three-instances redis-outage wechat-faults]`: failure drills
- * on real processes over loopback (tixing instances as `src/main.ts` processes, a private
- * redis-server, the WeChat sandbox in this process). Each is bounded in time and kills every
+ * `npm run drills [-- kill-restart three-instances redis-outage redis-faults wechat-faults]`:
+ * failure drills on real processes over loopback (tixing instances as `src/main.ts` processes, a
+ * private redis-server, the WeChat sandbox in this process). Each is bounded in time and kills every
  * process it started, also when it fails. Prints a table per drill, writes
  * bench/results/drills.json and the generated table of docs/BENCHMARKS.md.
  */
 import { runSuite } from '../bench/support/report';
 import { killRestart } from './kill-restart';
+import { redisFaults } from './redis-faults';
 import { redisOutage } from './redis-outage';
 import { threeInstances } from './three-instances';
 import { wechatFaults } from './wechat-faults';
@@ -18,6 +19,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
       'kill-restart': () => killRestart(),
       'three-instances': () => threeInstances(),
       'redis-outage': () => redisOutage(),
+      'redis-faults': () => redisFaults(),
       'wechat-faults': () => wechatFaults(),
     },
     argv,

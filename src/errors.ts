@@ -33,6 +33,28 @@ export class MalformedBodyError extends AppError {
   }
 }
 
+/**
+ * An authentic push (msg_signature holds) in a mode this deployment is not set up for: 400, not
+ * 401 (it is authenticated) nor 503 (the server is fine, and WeChat's retries cannot help): the
+ * console and the server's configuration disagree, and only the operator can make them agree.
+ */
+export class PushModeNotConfiguredError extends AppError {
+  constructor() {
+    super(
+      400,
+      40010,
+      'encrypted push (encrypt_type=aes) refused: this server has no WX_AES_KEY; set it, or switch the console to plain mode',
+    );
+  }
+}
+
+/** Node's HTTP parser refused the request (a broken request line or header): no route saw it. */
+export class MalformedRequestError extends AppError {
+  constructor() {
+    super(400, 40004, 'the HTTP request is malformed');
+  }
+}
+
 export class BadLoginCodeError extends AppError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(400, 40003, message, [{ path: 'code', message }], options);
@@ -73,6 +95,13 @@ export class ConflictError extends AppError {
   }
 }
 
+/** The headers or the body did not arrive within the server's request timeouts (slow clients). */
+export class RequestTimeoutError extends AppError {
+  constructor() {
+    super(408, 40801, 'the request took too long to arrive: send it again');
+  }
+}
+
 export class PayloadTooLargeError extends AppError {
   constructor(limit: string) {
     super(413, 41301, `the body is larger than ${limit}`);
@@ -82,6 +111,27 @@ export class PayloadTooLargeError extends AppError {
 export class UnsupportedMediaTypeError extends AppError {
   constructor(expected = 'application/json') {
     super(415, 41501, `the body must be ${expected}`);
+  }
+}
+
+/** A Content-Encoding or charset the server does not decode (SPEC §4: identity, gzip, deflate, br). */
+export class UnsupportedEncodingError extends AppError {
+  constructor(message = 'unsupported body encoding') {
+    super(415, 41502, message);
+  }
+}
+
+/** An Idempotency-Key sent again with another body or on another route (SPEC §4). */
+export class IdempotencyKeyReusedError extends AppError {
+  constructor() {
+    const message = 'this Idempotency-Key was used for a different request: send a new key for a new request';
+    super(422, 42201, message, [{ path: 'Idempotency-Key', message }]);
+  }
+}
+
+export class HeadersTooLargeError extends AppError {
+  constructor() {
+    super(431, 43101, 'the request headers are too large');
   }
 }
 
@@ -102,6 +152,20 @@ export const RedisUnavailableError = class extends ServiceUnavailableError {
     super('storage is unavailable, try again shortly', 50301, options);
   }
 };
+
+/** Redis restarted and is still reading its AOF/RDB (its `LOADING` reply). */
+export class RedisLoadingError extends ServiceUnavailableError {
+  constructor(options?: { cause?: unknown }) {
+    super('Redis is loading its data, try again shortly', 50304, options);
+  }
+}
+
+/** Redis reached `maxmemory` under `noeviction` and refuses writes (its `OOM` reply). */
+export class RedisOutOfMemoryError extends ServiceUnavailableError {
+  constructor(options?: { cause?: unknown }) {
+    super('Redis is out of memory, try again later', 50305, options);
+  }
+}
 
 export class NotConfiguredError extends ServiceUnavailableError {
   constructor(what: string) {

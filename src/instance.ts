@@ -6,6 +6,7 @@ import type { Config } from './config';
 import { createApp } from './http/app';
 import type { AppState } from './http/context';
 import { createAuth } from './http/middleware/auth';
+import { createHttpServer, type HttpTimeouts } from './http/server';
 import { adminRoutes } from './http/routes/admin';
 import { healthRoutes } from './http/routes/health';
 import { metricsRoutes } from './http/routes/metrics';
@@ -18,6 +19,7 @@ import { projectRoot } from './infra/paths';
 import type { Logger } from './logger';
 import { Metrics } from './metrics/metrics';
 import { Dispatcher } from './scheduler/dispatcher';
+import { Retention } from './scheduler/retention';
 import { Scheduler, requestReload } from './scheduler/scheduler';
 import { HealthService } from './services/health-service';
 import { LoginService } from './services/login-service';
@@ -30,6 +32,7 @@ import { PushStore } from './store/push-store';
 import { QuotaStore } from './store/quota-store';
 import type { Redis } from './store/redis';
 import { ReminderStore } from './store/reminder-store';
+import { SendLimiter } from './store/send-limiter';
 import { SubscriptionReportStore } from './store/subscription-report-store';
 import { MessageSender } from './wechat/message-sender';
 import { loadTemplates, type TemplateCatalog } from './wechat/templates';
@@ -51,9 +54,12 @@ export interface InstanceDeps {
     leaseMs?: number; // claim lease, default 30 s
     backoffBaseMs?: number; // first retry delay, default 500 ms
     pauseMs?: number; // 45009 pause, default 10 min
+    retentionIntervalMs?: number; // least time between retention runs, default 2 min
+    retentionBatch?: number; // reminder ids a retention run examines, default 2,000
     drainTimeoutMs?: number; // graceful stop waits this long for sends, default 10 s
     wxTimeoutMs?: number; // per-request timeout of WeChat API calls, default 5 s
     processMetrics?: boolean; // nodejs_*/process_* series on /metrics, default true
+    http?: HttpTimeouts; // header, request and keep-alive timeouts of the HTTP server (src/http/server.ts)
   };
 }
 
@@ -114,6 +120,11 @@ export class Instance {
       client: this.wechat,
       tokens: this.tokens,
       quota: this.quota,
+      limiter: new SendLimiter(redis, this.keys, {
+        limit: config.userDailySendLimit,
+        timezone: config.defaultTimezone,
+        now,
+      }),
       catalog,
       redis,
       keys: this.keys,
@@ -122,6 +133,7 @@ export class Instance {
       quotaMode: config.quotaMode,
       backoffBaseMs: tuning.backoffBaseMs,
       pauseMs: tuning.pauseMs,
+      graceMs: config.misfireGraceSeconds * 1000,
       now,
     });
     this.dispatcher = new Dispatcher({
@@ -147,6 +159,13 @@ export class Instance {
       horizonMs: tuning.horizonMs,
       sweepIntervalMs: tuning.sweepIntervalMs,
       onSweep: (event) => this.metrics.observeSweep(event),
+      retention: new Retention({
+        store: this.store,
+        retentionMs: config.retentionDays * 86_400_000,
+        batchSize: tuning.retentionBatch,
+        now,
+      }),
+      retentionIntervalMs: tuning.retentionIntervalMs,
     });
 
     this.logins = new LoginService({
@@ -171,10 +190,12 @@ export class Instance {
       scheduler: this.scheduler,
       now,
       startedAt: now(),
+      timeoutMs: Math.min(1000, config.redisCommandTimeoutMs),
     });
     this.subscriptions = new SubscriptionService({
       quota: this.quota,
       reports: new SubscriptionReportStore(redis, this.keys),
+      templateIds: new Set(catalog.keys()),
       pushConfigured: Boolean(config.wx.token),
       now,
     });
@@ -185,6 +206,7 @@ export class Instance {
       store: new PushStore(redis, this.keys),
       logger: log,
       now,
+      onDeliveryReport: (report) => this.metrics.observeDeliveryReport(report),
     });
     const auth = createAuth({ sessions: this.logins, adminToken: config.adminToken });
     this.app = createApp({
@@ -215,7 +237,8 @@ export class Instance {
 
   /** Starts listening; resolves the bound address. */
   async listen(port: number, host: string): Promise<{ port: number; url: string }> {
-    const server = this.app.listen(port, host);
+    const server = createHttpServer(this.app, this.deps.tuning?.http);
+    server.listen(port, host);
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('listening', resolve);

@@ -3,7 +3,7 @@ import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { ConfigError, loadConfig, type Config } from './config';
-import { RedisServer, embeddedRedisUrlFile } from './infra/redis-server';
+import { RedisServer, embeddedRedisUrlFile, superviseRedisServer } from './infra/redis-server';
 import { Instance } from './instance';
 import { createLogger } from './logger';
 import { WeChatSandbox } from './sandbox/wechat-sandbox';
@@ -11,6 +11,8 @@ import { closeRedis, connectRedis } from './store/redis';
 
 const SANDBOX_APPID = 'wx0000000000000000';
 const DRAIN_TIMEOUT_MS = 10_000; // how long a stop waits for in-flight sends
+const REDIS_RESTARTS = 5; // embedded redis-server restarts allowed within REDIS_RESTART_WINDOW_MS
+const REDIS_RESTART_WINDOW_MS = 60_000;
 
 /**
  * `npm start`: reads .env and the environment, starts an embedded redis-server when REDIS_URL is
@@ -32,6 +34,34 @@ export async function main(): Promise<void> {
   const logger = createLogger({ level: config.logLevel });
   const cleanups: (() => Promise<void>)[] = [];
 
+  // SIGTERM/SIGINT (or an embedded Redis that keeps dying, exit code 1): stop taking requests and
+  // claims, let in-flight sends finish (at most DRAIN_TIMEOUT_MS), give back unfinished claims,
+  // close Redis, stop the embedded Redis and the sandbox. A second signal, or a stop that overruns
+  // its bound, exits at once.
+  let stopping = false;
+  const shutdown = (signal: string, exitCode = 0) => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      logger.flush?.();
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal, drainTimeoutMs: DRAIN_TIMEOUT_MS }, 'shutting down: finishing in-flight sends');
+    setTimeout(() => {
+      logger.error('shutdown overran its bound: exiting now');
+      logger.flush?.();
+      process.exit(1);
+    }, DRAIN_TIMEOUT_MS + 5000).unref();
+    void (async () => {
+      for (const cleanup of cleanups) {
+        await cleanup().catch((err: Error) => logger.error({ err: err.message }, 'shutdown step failed'));
+      }
+      logger.info('stopped');
+      logger.flush?.();
+      process.exit(exitCode);
+    })();
+  };
+
   let redisUrl = config.redisUrl;
   if (!redisUrl) {
     const dir = path.join(process.cwd(), 'var', 'redis');
@@ -45,12 +75,37 @@ export async function main(): Promise<void> {
     }
     const embedded = await RedisServer.start({ dir });
     writeFileSync(urlFile, embedded.url);
+    // A dead embedded Redis comes back on its port and AOF; one that keeps dying ends tixing, so a
+    // process manager restarts the whole instead of tixing answering 503 for good.
+    const unsupervise = superviseRedisServer(embedded, {
+      maxRestarts: REDIS_RESTARTS,
+      windowMs: REDIS_RESTART_WINDOW_MS,
+      onExit: ({ pid, code, signal }) =>
+        logger.error(
+          { redisPid: pid, code, signal },
+          'embedded redis-server died: restarting it on its data',
+        ),
+      onRestart: ({ pid, restarts }) =>
+        logger.warn({ redisPid: pid, redis: embedded.url, restarts }, 'embedded redis-server restarted'),
+      onGiveUp: ({ output }, restarts) => {
+        logger.fatal(
+          { restarts, windowSeconds: REDIS_RESTART_WINDOW_MS / 1000, redisOutput: output.slice(-1000) },
+          `embedded redis-server keeps dying (${restarts} restarts within ${REDIS_RESTART_WINDOW_MS / 1000} s): ` +
+            'exiting with status 1 so a process manager restarts tixing (its last words: redisOutput; its data: var/redis)',
+        );
+        if (!stopping) shutdown('redis-server', 1);
+      },
+    });
     cleanups.unshift(async () => {
+      unsupervise();
       rmSync(urlFile, { force: true });
       await embedded.stop();
     });
     redisUrl = embedded.url;
-    logger.info({ redis: redisUrl, dir }, 'REDIS_URL is unset: started an embedded redis-server (AOF on)');
+    logger.info(
+      { redis: redisUrl, dir, redisPid: embedded.pid },
+      'REDIS_URL is unset: started an embedded redis-server (AOF on)',
+    );
   }
 
   if (!config.wx.appId) {
@@ -70,7 +125,9 @@ export async function main(): Promise<void> {
     );
   }
 
-  const redis = await connectRedis(redisUrl, logger);
+  const redis = await connectRedis(redisUrl, logger, 'redis', {
+    commandTimeoutMs: config.redisCommandTimeoutMs,
+  });
   cleanups.unshift(() => closeRedis(redis));
   const instance = new Instance({ config, redis, logger, tuning: { drainTimeoutMs: DRAIN_TIMEOUT_MS } });
   cleanups.unshift(() => instance.stop());
@@ -83,32 +140,6 @@ export async function main(): Promise<void> {
       `  curl -X POST ${url}/api/login -H 'Content-Type: application/json' -d '{"code":"alice#1"}'`,
   );
 
-  // SIGTERM/SIGINT: stop taking requests and claims, let in-flight sends finish (at most
-  // DRAIN_TIMEOUT_MS), give back unfinished claims, close Redis, stop the embedded Redis and the
-  // sandbox. A second signal, or a stop that overruns its bound, exits at once.
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) {
-      logger.warn({ signal }, 'second signal: exiting now');
-      logger.flush?.();
-      process.exit(1);
-    }
-    stopping = true;
-    logger.info({ signal, drainTimeoutMs: DRAIN_TIMEOUT_MS }, 'shutting down: finishing in-flight sends');
-    setTimeout(() => {
-      logger.error('shutdown overran its bound: exiting now');
-      logger.flush?.();
-      process.exit(1);
-    }, DRAIN_TIMEOUT_MS + 5000).unref();
-    void (async () => {
-      for (const cleanup of cleanups) {
-        await cleanup().catch((err: Error) => logger.error({ err: err.message }, 'shutdown step failed'));
-      }
-      logger.info('stopped');
-      logger.flush?.();
-      process.exit(0);
-    })();
-  };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
 }

@@ -1,6 +1,13 @@
 /** The reminder as tixing's layers share it (SPEC §4). Stored as a Redis hash of strings. */
 export type ReminderKind = 'reminder' | 'give' | 'ask';
-export type ReminderStatus = 'pending' | 'sent' | 'failed' | 'missed' | 'no_quota' | 'cancelled';
+export type ReminderStatus =
+  | 'pending'
+  | 'sent'
+  | 'failed'
+  | 'missed'
+  | 'no_quota'
+  | 'rate_limited' // the user had reached USER_DAILY_SEND_LIMIT that day
+  | 'cancelled';
 export type Repeat = { daily: string } | { cron: string };
 
 export const REMINDER_STATUSES: readonly ReminderStatus[] = [
@@ -9,6 +16,7 @@ export const REMINDER_STATUSES: readonly ReminderStatus[] = [
   'failed',
   'missed',
   'no_quota',
+  'rate_limited',
   'cancelled',
 ];
 
@@ -37,6 +45,9 @@ export interface Reminder {
   updatedAt: number;
   fireCount: number;
   lastResult: LastResult | null;
+  // A create with an Idempotency-Key: the fingerprint of its route and body, so that a replay
+  // with another body or route is told apart from a retry (SPEC §4).
+  requestHash?: string;
 }
 
 /** One attempt to deliver one occurrence, kept in the reminder's capped delivery list. */
@@ -48,7 +59,7 @@ export interface DeliveryAttempt {
   errcode: number | null; // null: no call made (no_quota in enforce mode, missed)
   errmsg: string;
   msgid: string | null;
-  result: 'sent' | 'retry' | 'failed' | 'no_quota' | 'missed' | 'paused';
+  result: 'sent' | 'retry' | 'failed' | 'no_quota' | 'rate_limited' | 'missed' | 'paused';
   confirmed?: { at: string; errorCode: string; status: string }; // from subscribe_msg_sent_event
 }
 
@@ -77,6 +88,7 @@ export function reminderFromHash(hash: Record<string, string>): Reminder | null 
     updatedAt: Number(hash.updatedAt ?? 0),
     fireCount: Number(hash.fireCount ?? 0),
     lastResult: hash.lastResult ? (JSON.parse(hash.lastResult) as LastResult) : null,
+    ...(hash.requestHash ? { requestHash: hash.requestHash } : {}),
   };
 }
 
@@ -98,6 +110,7 @@ export function reminderToHash(r: Omit<Reminder, 'fireCount' | 'lastResult'>): R
     status: r.status,
     createdAt: String(r.createdAt),
     updatedAt: String(r.updatedAt),
+    ...(r.requestHash ? { requestHash: r.requestHash } : {}),
   };
 }
 

@@ -19,7 +19,7 @@ export interface RequestObservation {
 
 /** One finished occurrence, as Dispatcher.onOutcome reports it. */
 export interface OutcomeObservation {
-  status: string; // sent, failed, no_quota, missed
+  status: string; // sent, failed, no_quota, rate_limited, missed
   errcode: number | null;
   latenessMs: number; // send time − scheduled time
 }
@@ -38,6 +38,7 @@ const NAMES = {
   sendsInFlight: 'tixing_sends_in_flight',
   sweepDuration: 'tixing_sweep_duration_seconds',
   redisErrors: 'tixing_redis_errors_total',
+  deliveryReports: 'tixing_delivery_reports_total',
 } as const;
 
 export const METRIC_NAMES: readonly string[] = Object.values(NAMES);
@@ -56,6 +57,7 @@ export class Metrics {
   private readonly tokenFetches: Counter<'force'>;
   private readonly sweepDuration: Histogram<'result'>;
   private readonly redisErrors: Counter<'source'>;
+  private readonly deliveryReports: Counter<'result' | 'error_code'>;
   private readonly unwatch: (() => void)[] = [];
 
   constructor(options: MetricsOptions) {
@@ -69,7 +71,7 @@ export class Metrics {
     });
     this.sends = new Counter({
       name: NAMES.sends,
-      help: 'Finished occurrences by result (sent, failed, no_quota, missed) and WeChat errcode (none: no call)',
+      help: 'Finished occurrences by result (sent, failed, no_quota, rate_limited, missed) and WeChat errcode (none: no call)',
       labelNames: ['result', 'errcode'],
       registers,
     });
@@ -114,10 +116,20 @@ export class Metrics {
       labelNames: ['source'],
       registers,
     });
+    // A counter of its own, not tixing_sends_total{result="failed"}: a report comes after the send
+    // was counted `sent` there, and a counter cannot move a count from one label to another.
+    this.deliveryReports = new Counter({
+      name: NAMES.deliveryReports,
+      help: 'WeChat’s final reports on accepted sends (subscribe_msg_sent_event) by result (delivered, failed) and ErrorCode',
+      labelNames: ['result', 'error_code'],
+      registers,
+    });
     // Known label values start at 0, so dashboards and alerts see the series before the first event.
     for (const force of ['false', 'true']) this.tokenFetches.inc({ force }, 0);
     for (const source of ['connection', 'sweep', 'dispatch'] as const) this.redisErrors.inc({ source }, 0);
     this.sends.inc({ result: 'sent', errcode: '0' }, 0);
+    this.sends.inc({ result: 'rate_limited', errcode: 'none' }, 0);
+    this.deliveryReports.inc({ result: 'delivered', error_code: '0' }, 0);
     // Each call installs an event-loop monitor and a GC observer for the life of the process.
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
@@ -141,6 +153,14 @@ export class Metrics {
       errcode: event.errcode === null ? 'none' : String(event.errcode),
     });
     if (event.status !== 'missed') this.lateness.observe(Math.max(0, event.latenessMs) / 1000);
+  }
+
+  /** One delivery report that changed a send's record (a repeated report is not counted again). */
+  observeDeliveryReport(report: { result: 'delivered' | 'failed'; errorCode: string }): void {
+    // The label takes WeChat's numeric codes only, so odd input cannot grow the series without bound.
+    const code =
+      report.errorCode === '' ? 'none' : /^-?\d{1,9}$/.test(report.errorCode) ? report.errorCode : 'other';
+    this.deliveryReports.inc({ result: report.result, error_code: code });
   }
 
   countTokenFetch(force: boolean): void {

@@ -54,13 +54,29 @@ const XML_WRAPPERS: Record<string, readonly string[]> = {
   [SUBSCRIBE_EVENTS.sent]: ['SubscribeMsgSentEvent'],
 };
 
-const xmlParser = new XMLParser({
+/**
+ * fast-xml-parser reads a DOCTYPE wherever it meets `<!D` and, with `processEntities` on (its
+ * default), expands the entities declared there. Off, every `&…;` stays as written: nothing WeChat
+ * sends needs decoding (its strings come in CDATA), and no entity, declared or predefined, can
+ * change what a field says. htmlEntities stays off for the same reason.
+ */
+export const PUSH_XML_PARSER_OPTIONS = {
   ignoreAttributes: true,
   parseTagValue: false, // no numeric conversion: ids must survive digit for digit
   trimValues: true, // trims text around CDATA only; CDATA content is kept as is
   ignoreDeclaration: true,
   ignorePiTags: true,
-});
+  processEntities: false,
+  htmlEntities: false,
+} as const;
+
+const xmlParser = new XMLParser(PUSH_XML_PARSER_OPTIONS);
+
+// WeChat's XML holds elements, CDATA sections and at most comments. Any other `<!` (DOCTYPE,
+// ENTITY, ELEMENT, ATTLIST, in any case, spaced or not) is refused wherever it stands, inside a
+// CDATA section or a comment included: a guard that first decides where sections end can be
+// fooled by text that opens one inside another (`<!-- <![CDATA[ -->…`), a plain search cannot.
+const MARKUP_DECLARATION = /<!(?!--|\[CDATA\[)/;
 
 export function parsePushBody(raw: string, format: PushFormat): Record<string, unknown> {
   const text = raw.startsWith('\uFEFF') ? raw.slice(1) : raw;
@@ -68,10 +84,8 @@ export function parsePushBody(raw: string, format: PushFormat): Record<string, u
 }
 
 function parseXml(text: string): Record<string, unknown> {
-  // WeChat never sends a DTD; refusing them rules out entity-expansion tricks entirely. CDATA is
-  // skipped first so that a user's text quoting "<!DOCTYPE" still parses.
-  if (/<!DOCTYPE/i.test(text.replace(/<!\[CDATA\[[^]*?\]\]>/g, ''))) {
-    throw new PushFormatError('bad_xml', 'XML with a DOCTYPE is not accepted');
+  if (MARKUP_DECLARATION.test(text)) {
+    throw new PushFormatError('bad_xml', 'XML with a DOCTYPE or other markup declaration is not accepted');
   }
   const valid = XMLValidator.validate(text);
   if (valid !== true) throw new PushFormatError('bad_xml', `malformed XML: ${valid.err.msg}`);
@@ -103,7 +117,16 @@ function parseJson(text: string): Record<string, unknown> {
   return doc;
 }
 
-/** The `Encrypt` field of a compatible/secure-mode body, or undefined in plain mode. */
+/**
+ * The `Encrypt` field of a compatible/secure-mode envelope, or undefined when it has none. This is
+ * all that is read of an envelope before msg_signature is checked: the other fields (compatible
+ * mode's plain copy) are covered by no signature and are never handed on.
+ */
+export function readEnvelopeEncrypt(raw: string, format: PushFormat): string | undefined {
+  return extractEncrypt(parsePushBody(raw, format));
+}
+
+/** The `Encrypt` field of a parsed compatible/secure-mode body, or undefined in plain mode. */
 export function extractEncrypt(body: Record<string, unknown>): string | undefined {
   if (!Object.hasOwn(body, 'Encrypt')) return undefined;
   const value = body['Encrypt'];

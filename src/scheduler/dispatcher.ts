@@ -3,12 +3,12 @@ import { occurrenceId, type DeliveryAttempt, type LastResult, type Reminder } fr
 import type { Logger } from '../logger';
 import { isRedisUnavailable } from '../store/redis';
 import type { FinishInput, ReminderStore } from '../store/reminder-store';
-import type { MessageSender, SendOutcome } from '../wechat/message-sender';
+import type { MessageSender, PauseWindow, SendOutcome } from '../wechat/message-sender';
 import { latestOccurrenceAtOrBefore, nextOccurrence } from './recurrence';
 
 export interface DispatcherOptions {
   store: ReminderStore;
-  sender: Pick<MessageSender, 'deliver' | 'isPaused'>;
+  sender: Pick<MessageSender, 'deliver' | 'isPaused' | 'pauseWindow'>;
   logger: Logger;
   instanceId: string;
   concurrency: number; // in-flight occurrences per instance (SEND_CONCURRENCY)
@@ -23,6 +23,14 @@ export interface DispatcherOptions {
 export interface DrainResult {
   finished: boolean; // all in-flight occurrences finished within the wait
   released: number; // claims given back because their occurrence had not finished
+}
+
+/** What to do with a claimed occurrence (see Dispatcher.plan). */
+interface Plan {
+  sendAt: number | null; // the slot the message announces; null: record a miss
+  next: number | null; // a recurring reminder's next slot (after now); null: the reminder is done
+  deadline: number; // no retry starts after this
+  missed: { summary: string; detail: string }; // why, when sendAt is null (lastResult, delivery record)
 }
 
 interface HeldClaim {
@@ -151,7 +159,7 @@ export class Dispatcher {
     const { store, sender } = this.options;
     const { id } = reminder;
     const now = this.now();
-    const { sendAt, next } = this.plan(reminder, slot, now);
+    const { sendAt, next, deadline, missed } = await this.plan(reminder, slot, now);
     // Attempts that could not be written while Redis was away; written before the outcome.
     const unwritten: DeliveryAttempt[] = [];
 
@@ -164,12 +172,12 @@ export class Dispatcher {
         at: new Date(now).toISOString(),
         latencyMs: 0,
         errcode: null,
-        errmsg: `missed: due ${new Date(slot).toISOString()}, older than the misfire grace`,
+        errmsg: missed.detail,
         msgid: null,
         result: 'missed',
       });
     } else {
-      outcome = await sender.deliver(reminder, occurrence, sendAt, sendAt + this.options.graceMs, {
+      outcome = await sender.deliver(reminder, occurrence, sendAt, deadline, {
         onAttempt: async (attempt) => {
           try {
             await store.appendDelivery(id, attempt);
@@ -193,7 +201,8 @@ export class Dispatcher {
     }
     if (outcome.status === 'lost') return; // its new holder records the outcome
     const finishedAt = this.now();
-    const recorded = outcome.status === 'missed' ? { errcode: null, errmsg: 'missed', msgid: null } : outcome;
+    const recorded =
+      outcome.status === 'missed' ? { errcode: null, errmsg: missed.summary, msgid: null } : outcome;
     const lastResult: LastResult = {
       at: new Date(finishedAt).toISOString(),
       errcode: recorded.errcode,
@@ -247,23 +256,48 @@ export class Dispatcher {
   }
 
   /**
-   * Which instant to announce (null: record a miss) and where a recurring reminder goes next.
-   * A one-shot older than the grace is missed. A recurring reminder whose slot is older than the
-   * grace sends at most its latest occurrence still within the grace (coalescing) and moves on
-   * to its next future slot, computed from slots, never from "now", so the schedule cannot drift.
+   * Which instant to announce (null: record a miss), until when it may be retried, and where a
+   * recurring reminder goes next. An occurrence may be sent until the misfire grace after its slot
+   * has passed — or, if a 45009 pause held it back, the grace after the pause's end (SPEC §5: a
+   * pause never turns a send into a miss). A recurring reminder sends at most one message however
+   * many of its slots came due meanwhile, the latest still within its grace (coalescing), and moves
+   * on to its first slot after now; slots come from the rule, never from "now", so nothing drifts.
    */
-  private plan(
-    reminder: Reminder,
-    slot: number,
-    now: number,
-  ): { sendAt: number | null; next: number | null } {
+  private async plan(reminder: Reminder, slot: number, now: number): Promise<Plan> {
     const { graceMs } = this.options;
-    if (!reminder.repeat) return { sendAt: now - slot <= graceMs ? slot : null, next: null };
-    if (now - slot <= graceMs)
-      return { sendAt: slot, next: nextOccurrence(reminder.repeat, reminder.timezone, slot) };
-    const latest = latestOccurrenceAtOrBefore(reminder.repeat, reminder.timezone, now, now - graceMs);
-    // After `latest` (the last slot ≤ now) or, with none in the grace, after now: either is the
-    // first future slot.
-    return { sendAt: latest, next: nextOccurrence(reminder.repeat, reminder.timezone, latest ?? now) };
+    const { repeat, timezone } = reminder;
+    const at = Math.max(now, slot); // a timer may fire a hair early
+    const window: PauseWindow | null = await this.options.sender.pauseWindow();
+    const heldBack = (s: number) => window !== null && s <= window.end && s + graceMs >= window.start;
+    const graceFrom = (s: number) => (window !== null && heldBack(s) ? Math.max(s, window.end) : s);
+
+    let candidate: number | null = slot;
+    let next: number | null = null;
+    if (repeat) {
+      next = nextOccurrence(repeat, timezone, slot);
+      if (next <= at) {
+        // Later slots came due too (the server was down, or sends were paused): only the latest
+        // counts, and only within its grace, which none before `earliest` can still be.
+        let earliest = at - graceMs;
+        if (window && window.end + graceMs >= at) earliest = Math.min(earliest, window.start - graceMs);
+        candidate = latestOccurrenceAtOrBefore(repeat, timezone, at, Math.max(slot, earliest));
+        next = nextOccurrence(repeat, timezone, at);
+      }
+    }
+    const missed = { summary: 'missed', detail: `missed: due ${iso(slot)}, older than the misfire grace` };
+    if (candidate !== null && graceFrom(candidate) + graceMs >= at) {
+      return { sendAt: candidate, next, deadline: graceFrom(candidate) + graceMs, missed };
+    }
+    if (window && heldBack(slot)) {
+      missed.summary = 'missed: held back by a sending pause (45009) longer than the misfire grace';
+      missed.detail =
+        `missed: due ${iso(slot)}, held back by the sending pause (45009) that ended ` +
+        `${iso(window.end)}, and older than the misfire grace counted from the end of the pause`;
+    }
+    return { sendAt: null, next, deadline: at, missed };
   }
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
 }

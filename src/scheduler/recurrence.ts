@@ -27,6 +27,7 @@ import { CronExpressionParser, type CronExpression } from 'cron-parser';
 import { IANAZone } from 'luxon';
 
 import type { Repeat } from '../domain/reminder';
+import { canonicalZone } from '../domain/time-zone';
 
 export type { Repeat };
 
@@ -45,17 +46,12 @@ const VALIDATION_EPOCH = Date.UTC(2000, 0, 1);
 
 type Rule = { timeOfDayMs: number } | { cron: string };
 
-// Zones already found valid. luxon's isValidZone builds and formats a new Intl.DateTimeFormat on
-// every call (about 0.5 ms, a sixth of a create's CPU); only valid names are kept, so the set is
-// bounded by the IANA database whatever clients send.
-const validZones = new Set<string>();
-
+/**
+ * Whether `tz` names an IANA zone, in any letter case. A table lookup (domain/time-zone.ts): no
+ * Intl formatter is built and nothing is cached for what a client sends.
+ */
 export function isValidTimezone(tz: string): boolean {
-  if (typeof tz !== 'string') return false;
-  if (validZones.has(tz)) return true;
-  if (!IANAZone.isValidZone(tz)) return false;
-  validZones.add(tz);
-  return true;
+  return canonicalZone(tz) !== null;
 }
 
 /**
@@ -167,10 +163,10 @@ export function firstOccurrence(repeat: Repeat, timezone: string, nowMs: number)
 }
 
 function zoneOf(timezone: string): IANAZone {
-  // create() caches the zone and its validity by name; isValidZone builds an Intl formatter on every
-  // call, which would dominate the cost here. Names arriving here were validated at the API edge, so
-  // this cache is bounded by the zones in use.
-  const zone = typeof timezone === 'string' ? IANAZone.create(timezone) : null;
+  // create() caches the zone by name, for good: only canonical spellings are handed to it, so the
+  // cache is bounded by the IANA table whatever spelling a record holds.
+  const name = canonicalZone(timezone);
+  const zone = name === null ? null : IANAZone.create(name);
   if (!zone?.isValid) throw new RangeError(`unknown timezone "${timezone}"`);
   return zone;
 }

@@ -3,6 +3,7 @@ import type { Logger } from '../logger';
 import type { Keys } from '../store/keys';
 import type { Redis } from '../store/redis';
 import type { ReminderStore } from '../store/reminder-store';
+import type { Retention } from './retention';
 import { ScheduleRegistry, type ReconcileCounts } from './schedule-registry';
 
 export interface SchedulerOptions {
@@ -17,6 +18,8 @@ export interface SchedulerOptions {
   sweepIntervalMs?: number; // how often the due index is re-read, default 2000
   sliceLimit?: number; // most occurrences read per sweep, default 50,000
   onSweep?: (event: { durationMs: number; ok: boolean }) => void; // metrics hook
+  retention?: Pick<Retention, 'run'>; // RETENTION_DAYS purge, run from the sweep
+  retentionIntervalMs?: number; // least time between two retention runs of this instance, default 2 min
 }
 
 type ScheduleEvent =
@@ -39,6 +42,8 @@ export class Scheduler {
   private subscriber: Redis | undefined;
   private timer: NodeJS.Timeout | undefined;
   private sweeping: Promise<ReconcileCounts | undefined> | undefined;
+  private purging: Promise<void> | undefined;
+  private lastPurge = -Infinity; // performance.now() of the last retention run
   private readonly now: () => number;
   private readonly horizonMs: number;
 
@@ -72,6 +77,7 @@ export class Scheduler {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     await this.sweeping;
+    await this.purging;
     this.registry.close();
     const subscriber = this.subscriber;
     this.subscriber = undefined;
@@ -116,6 +122,32 @@ export class Scheduler {
     );
     await this.sweeping;
     this.sweeping = undefined;
+    this.purge();
+  }
+
+  /**
+   * Runs the retention purge now and then, beside the sweep rather than in it: a slow purge never
+   * delays loading due occurrences, and a failed one waits for its next turn.
+   */
+  private purge(): void {
+    const { retention, logger } = this.options;
+    const started = performance.now();
+    if (
+      !retention ||
+      this.purging ||
+      started - this.lastPurge < (this.options.retentionIntervalMs ?? 120_000)
+    )
+      return;
+    this.lastPurge = started;
+    this.purging = retention
+      .run()
+      .then(
+        ({ examined, purged }) => {
+          if (purged > 0) logger.info({ examined, purged }, 'purged reminders older than RETENTION_DAYS');
+        },
+        (err: Error) => logger.debug({ err: err.message }, 'retention run skipped'),
+      )
+      .finally(() => (this.purging = undefined));
   }
 
   private apply(event: Exclude<ScheduleEvent, { op: 'reload' }>): void {

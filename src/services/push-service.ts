@@ -2,6 +2,7 @@ import {
   ForbiddenError,
   MalformedBodyError,
   NotConfiguredError,
+  PushModeNotConfiguredError,
   UnauthorizedError,
   type AppError,
 } from '../errors';
@@ -11,9 +12,9 @@ import {
   PushFormatError,
   SUBSCRIBE_EVENTS,
   dedupKey,
-  extractEncrypt,
   normalizePushMessage,
   parsePushBody,
+  readEnvelopeEncrypt,
   type PushFormat,
   type PushMessage,
 } from '../push/push-message';
@@ -41,6 +42,7 @@ export interface PushServiceDeps {
   store: PushStore;
   logger: Logger;
   now: () => number;
+  onDeliveryReport?: (report: { result: 'delivered' | 'failed'; errorCode: string }) => void; // metrics
 }
 
 export type PushOutcome = 'processed' | 'duplicate' | 'ignored';
@@ -77,13 +79,18 @@ export class PushService {
     return this.crypto;
   }
 
-  /** GET verification: the echostr when the signature holds. */
-  verifyEcho(query: EchoQuery, log: Logger = this.deps.logger): string {
+  /**
+   * GET verification: the echostr when the signature holds and the request is fresh. In plain mode
+   * a GET's signature is exactly what a POST needs, so an unchecked GET would hand whoever saw it a
+   * POST signature: its nonce is spent here like any push's.
+   */
+  async verifyEcho(query: EchoQuery, log: Logger = this.deps.logger): Promise<string> {
     const crypto = this.requireConfigured();
-    // No freshness or nonce check: the echo reveals nothing, so replaying it gains nothing.
     if (!crypto.verifySignature(query.signature, query.timestamp, query.nonce)) {
       throw this.reject(log, 'bad_signature', new UnauthorizedError('invalid push signature', 40110));
     }
+    this.checkTimestamp(query.timestamp, log);
+    await this.claimNonce(query.nonce, log);
     return query.echostr;
   }
 
@@ -107,7 +114,12 @@ export class PushService {
     }
   }
 
-  /** Every check that needs no trust in the body; resolves the plaintext message. */
+  /**
+   * Every check that needs no trust in the body, in an order where nothing of the body is parsed
+   * before the signature covering it holds: the query (signature, timestamp), then in secure mode
+   * only the envelope's Encrypt and its msg_signature, then the nonce (spent only by a request that
+   * authenticated). Resolves the plaintext message.
+   */
   private async authenticate(
     query: PushQuery,
     body: string,
@@ -121,6 +133,7 @@ export class PushService {
     if (query.signature !== undefined && !crypto.verifySignature(query.signature, timestamp, nonce)) {
       throw this.reject(log, 'bad_signature', new UnauthorizedError('invalid push signature', 40110));
     }
+    this.checkTimestamp(timestamp, log);
     let encrypt: string | undefined;
     if (secure) {
       encrypt = this.envelopeEncrypt(body, format, log);
@@ -131,9 +144,7 @@ export class PushService {
           new UnauthorizedError('invalid push msg_signature', 40110),
         );
       }
-      if (!crypto.canDecrypt) {
-        throw this.reject(log, 'no_aes_key', new NotConfiguredError('message push decryption (WX_AES_KEY)'));
-      }
+      if (!crypto.canDecrypt) throw this.reject(log, 'no_aes_key', new PushModeNotConfiguredError());
     } else if (crypto.canDecrypt) {
       // With an AES key configured the console is in compatible or secure mode, where WeChat always
       // encrypts; a plain body is covered by no signature at all, so it is not trusted.
@@ -143,17 +154,7 @@ export class PushService {
         new UnauthorizedError('unencrypted push refused: WX_AES_KEY is set', 40113),
       );
     }
-    const skew = Math.abs(this.deps.now() / 1000 - Number(timestamp));
-    if (!(skew <= MAX_SKEW_SECONDS)) {
-      throw this.reject(
-        log,
-        'stale_timestamp',
-        new UnauthorizedError('push timestamp outside ±5 minutes', 40111),
-      );
-    }
-    if (!(await this.deps.store.claimNonce(nonce, NONCE_TTL_SECONDS))) {
-      throw this.reject(log, 'replayed_nonce', new UnauthorizedError('push nonce already used', 40112));
-    }
+    await this.claimNonce(nonce, log);
     if (encrypt === undefined) return body;
     try {
       return crypto.decrypt(encrypt).message;
@@ -163,6 +164,24 @@ export class PushService {
         throw this.reject(log, err.reason, new ForbiddenError('the push is addressed to another app', 40310));
       }
       throw this.reject(log, err.reason, new MalformedBodyError('the push could not be decrypted'));
+    }
+  }
+
+  private checkTimestamp(timestamp: string, log: Logger): void {
+    const skew = Math.abs(this.deps.now() / 1000 - Number(timestamp));
+    if (!(skew <= MAX_SKEW_SECONDS)) {
+      throw this.reject(
+        log,
+        'stale_timestamp',
+        new UnauthorizedError('push timestamp outside ±5 minutes', 40111),
+      );
+    }
+  }
+
+  /** Spends a nonce; GETs and POSTs share one namespace, so neither can replay the other. */
+  private async claimNonce(nonce: string, log: Logger): Promise<void> {
+    if (!(await this.deps.store.claimNonce(nonce, NONCE_TTL_SECONDS))) {
+      throw this.reject(log, 'replayed_nonce', new UnauthorizedError('push nonce already used', 40112));
     }
   }
 
@@ -182,7 +201,7 @@ export class PushService {
 
   /** The Encrypt field of an encrypted push's envelope (its other fields are not trusted). */
   private envelopeEncrypt(body: string, format: PushFormat, log: Logger): string {
-    const encrypt = this.read(log, () => extractEncrypt(parsePushBody(body, format)));
+    const encrypt = this.read(log, () => readEnvelopeEncrypt(body, format));
     if (encrypt !== undefined) return encrypt;
     throw this.reject(
       log,
@@ -255,12 +274,21 @@ export class PushService {
           log.info({ msgid: item.msgId, templateId: item.templateId }, 'sent event for an unknown msgid');
           continue;
         }
-        const confirmed = { at, errorCode: item.errorCode ?? '', status: item.status };
-        const outcome = await store.confirmDelivery(occurrence, item.msgId, message.fromUserName, confirmed);
-        log.info(
-          { occurrence, msgid: item.msgId, errorCode: confirmed.errorCode, outcome },
-          'delivery confirmed',
-        );
+        const errorCode = item.errorCode ?? '';
+        const report = {
+          confirmed: { at, errorCode, status: item.status },
+          // An absent or empty ErrorCode says nothing went wrong; anything but 0 is WeChat's failure.
+          failed: errorCode !== '' && !/^[+-]?0+$/.test(errorCode),
+          errcode: /^-?\d{1,9}$/.test(errorCode) ? Number(errorCode) : null,
+          now: now(),
+        };
+        const outcome = await store.confirmDelivery(occurrence, item.msgId, message.fromUserName, report);
+        if (outcome === 'delivered' || outcome === 'failed') {
+          this.deps.onDeliveryReport?.({ result: outcome, errorCode });
+        }
+        const fields = { occurrence, msgid: item.msgId, errorCode, status: item.status, outcome };
+        if (outcome === 'failed') log.warn(fields, 'WeChat reports the delivery failed');
+        else log.info(fields, 'delivery confirmed');
       }
     } catch (err) {
       await store.releasePush(key).catch(() => undefined);

@@ -6,13 +6,13 @@ import {
   type ReminderStatus,
   type Repeat,
 } from '../domain/reminder';
-import { ConflictError, NotFoundError, ValidationError, type ErrorDetail } from '../errors';
-import { firstOccurrence, isValidTimezone, validateRepeat } from '../scheduler/recurrence';
+import { canonicalZone } from '../domain/time-zone';
+import { ConflictError, IdempotencyKeyReusedError, NotFoundError } from '../errors';
 import type { ReminderStore } from '../store/reminder-store';
-import { validateReminderTemplate, type TemplateCatalog } from '../wechat/templates';
+import type { TemplateCatalog } from '../wechat/templates';
+import { CLEAN_SHAPE, checkReminder, type Shape } from './reminder-rules';
 
 export const PENDING_LIMIT = 500; // pending reminders per user (SPEC §4)
-const MAX_AHEAD_MS = 366 * 24 * 3600 * 1000; // a one-shot at most this far ahead
 const IDEMPOTENCY_TTL_SECONDS = 24 * 3600; // how long a create's Idempotency-Key is remembered
 const DELIVERIES_SHOWN = 10;
 
@@ -27,6 +27,14 @@ export interface ReminderInput {
   data?: Record<string, string> | null;
 }
 
+export interface CreateOptions {
+  kind?: ReminderKind;
+  cid?: string;
+  /** The create's Idempotency-Key, and the fingerprint of its route and cleaned body. */
+  idempotency?: { key: string; fingerprint: string };
+  shape?: Shape; // what the route's schema found wrong, answered with the service's own problems
+}
+
 export interface ReminderServiceDeps {
   store: ReminderStore;
   schedule: { publishUpsert(id: string, fireAt: number | null): Promise<void> }; // the scheduler
@@ -38,22 +46,37 @@ export interface ReminderServiceDeps {
 
 /** Creating, reading, editing and cancelling reminders; each write re-times exactly its own job. */
 export class ReminderService {
-  constructor(private readonly deps: ReminderServiceDeps) {}
+  private readonly defaultTimezone: string;
+
+  constructor(private readonly deps: ReminderServiceDeps) {
+    // DEFAULT_TIMEZONE is checked at start; stored and scheduled in its canonical spelling too.
+    this.defaultTimezone = canonicalZone(deps.defaultTimezone) ?? deps.defaultTimezone;
+  }
 
   async create(
     openid: string,
     input: ReminderInput,
-    options: { kind?: ReminderKind; cid?: string; idempotencyKey?: string } = {},
+    options: CreateOptions = {},
   ): Promise<{ reminder: Record<string, unknown>; replayed: boolean }> {
-    const { store, now } = this.deps;
+    const { store, catalog, now } = this.deps;
     const at = now();
-    const timezone = input.timezone ?? this.deps.defaultTimezone;
     const templateId = input.templateId ?? this.deps.defaultTemplateId;
     const repeat = input.repeat ?? null;
-    const fireAt = this.validated(
-      this.schedule(input.at, repeat, timezone, at),
-      { templateId, title: input.title, detail: input.detail ?? '', timezone, data: input.data ?? null },
-      at,
+    const detail = input.detail ?? '';
+    const data = input.data ?? null;
+    const { fireAt, timezone } = checkReminder(
+      {
+        title: input.title,
+        detail,
+        templateId,
+        timezone: input.timezone ?? this.defaultTimezone,
+        repeat,
+        data,
+        at: input.at,
+        retime: true,
+      },
+      options.shape ?? CLEAN_SHAPE,
+      { catalog, defaultTimezone: this.defaultTimezone, now: at },
     );
 
     const record: Omit<Reminder, 'fireCount' | 'lastResult'> = {
@@ -61,22 +84,23 @@ export class ReminderService {
       openid,
       kind: options.kind ?? 'reminder',
       title: input.title,
-      detail: input.detail ?? '',
+      detail,
       templateId,
       page: input.page ?? '',
       timezone,
       repeat,
-      data: input.data ?? null,
+      data,
       cid: options.cid ?? null,
       nextFireAt: fireAt,
       status: 'pending',
       createdAt: at,
       updatedAt: at,
+      ...(options.idempotency ? { requestHash: options.idempotency.fingerprint } : {}),
     };
     const { id: _omit, ...fields } = reminderToHash(record);
     const created = await store.create(openid, { ...fields, fireCount: '0' }, fireAt, {
       pendingLimit: PENDING_LIMIT,
-      idempotencyKey: options.idempotencyKey,
+      idempotencyKey: options.idempotency?.key,
       idempotencyTtlSeconds: IDEMPOTENCY_TTL_SECONDS,
     });
     if (created.outcome === 'limit') {
@@ -91,9 +115,13 @@ export class ReminderService {
       const reminder = { ...record, id: created.id, fireCount: 0, lastResult: null };
       return { reminder: publicReminder(reminder), replayed: false };
     }
-    // A replay answers the first reminder as it is now (it may have been sent since).
+    // A replay answers the first reminder as it is now (it may have been sent since), but only
+    // to the request that made it: the same key with another body or route is a client bug.
     const reminder = await store.get(created.id);
     if (!reminder) throw new NotFoundError('reminder not found', 40402);
+    if (reminder.requestHash !== undefined && reminder.requestHash !== options.idempotency?.fingerprint) {
+      throw new IdempotencyKeyReusedError();
+    }
     return { reminder: publicReminder(reminder), replayed: true };
   }
 
@@ -111,25 +139,38 @@ export class ReminderService {
     return { items: page.items.map(publicReminder), nextCursor: page.nextCursor };
   }
 
-  async update(openid: string, id: string, patch: Partial<ReminderInput>): Promise<Record<string, unknown>> {
-    const { store, now } = this.deps;
+  async update(
+    openid: string,
+    id: string,
+    patch: Partial<ReminderInput>,
+    shape: Shape = CLEAN_SHAPE,
+  ): Promise<Record<string, unknown>> {
+    const { store, catalog, now } = this.deps;
     const current = await this.owned(openid, id);
     if (current.status === 'cancelled') throw new ConflictError('the reminder is cancelled', 40903);
     const at = now();
-    const timezone = patch.timezone ?? current.timezone;
     const repeat = patch.repeat !== undefined ? patch.repeat : current.repeat;
-    const retimed = patch.at !== undefined || patch.repeat !== undefined || patch.timezone !== undefined;
+    const touched = (field: keyof ReminderInput) => patch[field] !== undefined || shape.invalid.has(field);
+    const retimed = touched('at') || touched('repeat') || touched('timezone');
     const title = patch.title ?? current.title;
     const detail = patch.detail ?? current.detail;
     const templateId = patch.templateId ?? current.templateId;
     const data = patch.data !== undefined ? patch.data : current.data;
     // A finished reminder that is not re-timed renders its template with "now", for validation only.
-    const fireAt = this.validated(
-      retimed
-        ? this.schedule(patch.at, repeat, timezone, at)
-        : { fireAt: current.nextFireAt ?? at, problems: [] },
-      { templateId, title, detail, timezone, data },
-      at,
+    const { fireAt, timezone } = checkReminder(
+      {
+        title,
+        detail,
+        templateId,
+        timezone: patch.timezone ?? current.timezone,
+        repeat,
+        data,
+        at: patch.at,
+        retime: retimed,
+        keptFireAt: current.nextFireAt ?? at,
+      },
+      shape,
+      { catalog, defaultTimezone: this.defaultTimezone, now: at },
     );
 
     const fields: Record<string, string> = {
@@ -170,66 +211,5 @@ export class ReminderService {
     const reminder = /^\d{1,15}$/.test(id) ? await this.deps.store.get(id) : null;
     if (!reminder || reminder.openid !== openid) throw new NotFoundError('reminder not found', 40402);
     return reminder;
-  }
-
-  /** The first fire time and what is wrong with `at`, `repeat.*` or `timezone`. */
-  private schedule(
-    at: number | string | undefined,
-    repeat: Repeat | null,
-    timezone: string,
-    now: number,
-  ): { fireAt: number | null; problems: ErrorDetail[] } {
-    const problems: ErrorDetail[] = [];
-    if (!isValidTimezone(timezone)) {
-      problems.push({ path: 'timezone', message: 'must be an IANA time zone such as Asia/Shanghai' });
-    }
-    if (repeat) {
-      const problem = validateRepeat(repeat);
-      if (problem) problems.push(problem);
-    }
-    if (at === undefined && !repeat) problems.push({ path: 'at', message: 'at or repeat is required' });
-    if (at !== undefined) {
-      const fireAt = typeof at === 'number' ? at : Date.parse(at);
-      if (!Number.isFinite(fireAt)) {
-        problems.push({ path: 'at', message: 'must be ISO 8601 with an offset or epoch milliseconds' });
-      } else if (fireAt <= now) {
-        problems.push({ path: 'at', message: 'must be in the future' });
-      } else if (fireAt > now + MAX_AHEAD_MS) {
-        problems.push({ path: 'at', message: 'must be at most 366 days ahead' });
-      }
-      return { fireAt: problems.length > 0 ? null : fireAt, problems };
-    }
-    if (problems.length > 0) return { fireAt: null, problems };
-    return { fireAt: firstOccurrence(repeat as Repeat, timezone, now), problems };
-  }
-
-  /**
-   * The fire time, once the schedule and the template's field rules both hold; otherwise one 400
-   * naming every problem of both (the template is checked even when the time is wrong).
-   */
-  private validated(
-    schedule: { fireAt: number | null; problems: ErrorDetail[] },
-    fields: {
-      templateId: string;
-      title: string;
-      detail: string;
-      timezone: string;
-      data: Record<string, string> | null;
-    },
-    now: number,
-  ): number {
-    const zoneOk = isValidTimezone(fields.timezone);
-    const problems = [
-      ...schedule.problems,
-      ...validateReminderTemplate(this.deps.catalog, fields.templateId, {
-        title: fields.title,
-        detail: fields.detail,
-        fireAt: schedule.fireAt ?? now,
-        timezone: zoneOk ? fields.timezone : this.deps.defaultTimezone,
-        ...(fields.data ? { data: fields.data } : {}),
-      }),
-    ];
-    if (problems.length > 0 || schedule.fireAt === null) throw new ValidationError(problems);
-    return schedule.fireAt;
   }
 }

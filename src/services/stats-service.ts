@@ -11,7 +11,11 @@ export interface StatsServiceDeps {
 }
 
 export interface SendStats {
-  /** `YYYY-MM-DD` (UTC) → result (`sent`, `failed`, `no_quota`, `missed`) → count, newest day first. */
+  /**
+   * `YYYY-MM-DD` (UTC) → result (`sent`, `failed`, `no_quota`, `rate_limited`, `missed`) → count,
+   * newest day first. `rate_limited`: the user had reached USER_DAILY_SEND_LIMIT (counted per day
+   * in DEFAULT_TIMEZONE, while these days are UTC days).
+   */
   byDay: Record<string, Record<string, number>>;
   /** result → count over the days shown. */
   total: Record<string, number>;
@@ -35,11 +39,12 @@ const DAY_MS = 24 * 3600_000;
 
 /**
  * The operator's numbers (GET /api/admin/stats). Send results come from the `stats:sends` hash
- * that finish-occurrence.lua increments per `<day>:<result>`. Reminders by status have no counter
- * yet, so they are counted by walking reminder ids down from the id sequence (newest first, one
- * pipelined HGET per id) up to `countLimit`: no SCAN of the keyspace, but O(reminders) — an
- * admin-only call, bounded, and flagged `truncated` past the limit. Per-status counters kept by
- * the Lua scripts would make it O(1).
+ * that finish-occurrence.lua increments per `<day>:<result>` (confirm-delivery.lua moves one from
+ * `sent` to `failed` when WeChat's subscribe_msg_sent_event reports the delivery failed).
+ * Reminders by status have no counter yet, so they are counted by walking reminder ids down from
+ * the id sequence (newest first, one pipelined HGET per id) up to `countLimit`: no SCAN of the
+ * keyspace, but O(reminders) — an admin-only call, bounded, and flagged `truncated` past the
+ * limit. Per-status counters kept by the Lua scripts would make it O(1).
  */
 export class StatsService {
   private readonly countLimit: number;

@@ -69,6 +69,21 @@ export class Keys {
   sendPause(): string {
     return `${this.prefix}wx:send_paused`;
   }
+  /**
+   * String `<startMs>:<endMs>` with TTL (a day past its end): the latest 45009 pause, merged with
+   * the one before when they overlap, so occurrences it held back measure their grace from its end.
+   */
+  sendPauseWindow(): string {
+    return `${this.prefix}wx:send_paused:window`;
+  }
+  /** String counter with TTL (2 days): subscribe messages sent to one user on `day` (YYYY-MM-DD). */
+  userDailySends(openid: string, day: string): string {
+    return `${this.prefix}user:${openid}:sends:${day}`;
+  }
+  /** String counter: the next reminder id the retention pass examines (shared by every instance). */
+  retentionCursor(): string {
+    return `${this.prefix}retention:cursor`;
+  }
   /** String with TTL: msgid → the occurrence `<reminderId>:<slotMs>`, for message push's delivery events. */
   msgid(msgid: string): string {
     return `${this.prefix}msgid:${msgid}`;

@@ -6,7 +6,19 @@ import { DELIVERIES_KEPT } from './reminder-store';
 
 export type LedgerOp = { op: 'grant' | 'zero'; templateId: string };
 export type Confirmation = NonNullable<DeliveryAttempt['confirmed']>;
-export type ConfirmOutcome = 'ok' | 'missing' | 'foreign';
+/**
+ * What a delivery report did: `delivered` (confirmed), `failed` (the send's outcome turned to
+ * failed), `unchanged` (the attempt already had a report), `missing` / `foreign` (no such attempt
+ * of this user).
+ */
+export type ConfirmOutcome = 'delivered' | 'failed' | 'unchanged' | 'missing' | 'foreign';
+
+export interface DeliveryReport {
+  confirmed: Confirmation;
+  failed: boolean; // WeChat's ErrorCode is not 0
+  errcode: number | null; // ErrorCode as a number, null when it is not one
+  now: number; // epoch ms: the reminder's updatedAt when the report changes it
+}
 
 /**
  * What message push (WECHAT.md §4) keeps in Redis: nonces seen, pushes already processed, and the
@@ -62,19 +74,28 @@ export class PushStore {
     return this.redis.get(this.keys.msgid(msgid));
   }
 
-  /** Marks the delivery attempt of `occurrence` that got `msgid`; see confirm-delivery.lua. */
+  /** Applies WeChat's report on the attempt of `occurrence` that got `msgid`; see confirm-delivery.lua. */
   async confirmDelivery(
     occurrence: string,
     msgid: string,
     openid: string,
-    confirmed: Confirmation,
+    report: DeliveryReport,
   ): Promise<ConfirmOutcome> {
     const reminderId = occurrence.slice(0, occurrence.indexOf(':'));
     if (!reminderId) return 'missing';
     return scripts.confirmDelivery.run<ConfirmOutcome>(
       this.redis,
-      [this.keys.deliveries(reminderId), this.keys.reminder(reminderId)],
-      [occurrence, msgid, openid, JSON.stringify(confirmed), DELIVERIES_KEPT],
+      [this.keys.deliveries(reminderId), this.keys.reminder(reminderId), this.keys.stats()],
+      [
+        occurrence,
+        msgid,
+        openid,
+        JSON.stringify(report.confirmed),
+        DELIVERIES_KEPT,
+        report.failed ? '1' : '0',
+        report.errcode === null ? '' : report.errcode,
+        report.now,
+      ],
     );
   }
 

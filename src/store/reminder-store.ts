@@ -5,8 +5,10 @@ import {
   type ReminderStatus,
 } from '../domain/reminder';
 import type { Keys } from './keys';
-import { scripts } from './lua-script';
+import { LuaScript, scripts } from './lua-script';
 import type { Redis } from './redis';
+
+const purgeReminder = new LuaScript('purge-reminder');
 
 export const DELIVERIES_KEPT = 50; // attempts kept per reminder (capped list)
 const MAX_SCANNED_PER_PAGE = 5000; // records a filtered list may read per request
@@ -210,5 +212,51 @@ export class ReminderStore {
         `${input.id}:${input.slot}`,
       ],
     );
+  }
+
+  /**
+   * The next `count` reminder ids for the retention pass: a cursor shared by every instance hands
+   * each caller its own range (INCRBY), walks up to the newest id, then starts over from the first.
+   */
+  async retentionBatch(count: number): Promise<string[]> {
+    const k = this.keys;
+    const newest = Number((await this.redis.get(k.reminderSeq())) ?? 0);
+    if (newest === 0) return [];
+    let last = await this.redis.incrBy(k.retentionCursor(), count);
+    if (last - count >= newest) {
+      // The pass is over. Two instances starting the next one at once both read its first range,
+      // which is harmless: the purge re-checks every reminder.
+      await this.redis.set(k.retentionCursor(), String(count));
+      last = count;
+    }
+    const ids: string[] = [];
+    for (let id = last - count + 1; id <= Math.min(last, newest); id += 1) ids.push(String(id));
+    return ids;
+  }
+
+  /**
+   * Purges those of `ids` whose status is one of `statuses` and that have not changed since
+   * `cutoff` (ms), with their delivery records and index entries; see purge-reminder.lua. Returns
+   * how many went.
+   */
+  async purgeFinished(ids: string[], cutoff: number, statuses: readonly string[]): Promise<number> {
+    if (ids.length === 0) return 0;
+    const k = this.keys;
+    const multi = this.redis.multi();
+    for (const id of ids) multi.hmGet(k.reminder(id), ['openid', 'status', 'updatedAt']);
+    const rows = (await multi.execAsPipeline()) as unknown as (string | null)[][];
+    const purged = await Promise.all(
+      ids.map((id, i) => {
+        const [openid, status, updatedAt] = rows[i] ?? [];
+        if (!openid || !status || !statuses.includes(status) || Number(updatedAt) > cutoff) return 0;
+        // The script re-checks all of it: the reminder may have changed since it was read.
+        return purgeReminder.run<number>(
+          this.redis,
+          [k.reminder(id), k.deliveries(id), k.userReminders(openid), k.userPending(openid), k.due()],
+          [id, openid, cutoff, ...statuses],
+        );
+      }),
+    );
+    return purged.reduce<number>((sum, n) => sum + n, 0);
   }
 }

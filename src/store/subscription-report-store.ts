@@ -11,7 +11,8 @@ export interface SubscriptionReport {
 /**
  * The last popup result the client reported per template (`user:<openid>:subscriptions`). Kept
  * for support and for counting grants when no message push is configured; it never grants by
- * itself. One field per template bounds the hash by the number of templates, not of reports.
+ * itself. Only configured templates are recorded (SubscriptionService), so the hash is bounded
+ * by the templates of the deployment, not by what clients report.
  */
 export class SubscriptionReportStore {
   constructor(
@@ -19,15 +20,12 @@ export class SubscriptionReportStore {
     private readonly keys: Keys,
   ) {}
 
-  async record(openid: string, results: Record<string, SubscribeResult>, at: number): Promise<void> {
+  async record(openid: string, results: ReadonlyMap<string, SubscribeResult>, at: number): Promise<void> {
     const iso = new Date(at).toISOString();
-    const fields = Object.fromEntries(
-      Object.entries(results).map(([templateId, result]) => [
-        templateId,
-        JSON.stringify({ result, at: iso }),
-      ]),
-    );
-    if (Object.keys(fields).length > 0) await this.redis.hSet(this.keys.subscriptionReports(openid), fields);
+    // A Map, not an object: a template id is never mistaken for a property of Object.prototype.
+    const fields = new Map<string, string>();
+    for (const [templateId, result] of results) fields.set(templateId, JSON.stringify({ result, at: iso }));
+    if (fields.size > 0) await this.redis.hSet(this.keys.subscriptionReports(openid), fields);
   }
 
   async last(openid: string): Promise<Record<string, SubscriptionReport>> {

@@ -1,15 +1,31 @@
 import type { DeliveryAttempt, Reminder } from '../domain/reminder';
 import type { Logger } from '../logger';
 import type { Keys } from '../store/keys';
+import { LuaScript } from '../store/lua-script';
 import type { QuotaStore } from '../store/quota-store';
 import type { Redis } from '../store/redis';
+import type { SendLimiter } from '../store/send-limiter';
 import { isWeChatError, type WeChatError } from './errors';
 import { renderTemplateData, type TemplateCatalog } from './templates';
 import type { TokenManager } from './token-manager';
 import type { SubscribeMessage, WeChatClient } from './wechat-client';
 
+const recordSendPause = new LuaScript('record-send-pause');
+// How long a pause's window is remembered after it ends: long enough that an occurrence it held
+// back is still recorded missed for the right reason by an instance that was down meanwhile.
+const PAUSE_WINDOW_KEPT_MS = 24 * 3600_000;
+// How long this instance trusts its last read of the pause window (it changes only on a 45009).
+const PAUSE_WINDOW_CACHE_MS = 1000;
+
+/** The span of the latest 45009 pause (merged with the one before when they overlapped). */
+export interface PauseWindow {
+  start: number; // epoch ms
+  end: number; // epoch ms; sends resume then
+}
+
 export interface SendOutcome {
-  status: 'sent' | 'failed' | 'no_quota' | 'paused' | 'lost'; // lost: the claim went elsewhere mid-retry
+  // lost: the claim went elsewhere mid-retry; rate_limited: the user's USER_DAILY_SEND_LIMIT was reached
+  status: 'sent' | 'failed' | 'no_quota' | 'rate_limited' | 'paused' | 'lost';
   errcode: number | null;
   errmsg: string;
   msgid: string | null;
@@ -20,6 +36,7 @@ export interface MessageSenderOptions {
   client: Pick<WeChatClient, 'sendSubscribeMessage'>;
   tokens: Pick<TokenManager, 'get' | 'invalidate'>;
   quota: QuotaStore;
+  limiter: Pick<SendLimiter, 'take' | 'giveBack' | 'limit'>; // USER_DAILY_SEND_LIMIT
   catalog: TemplateCatalog;
   redis: Redis;
   keys: Keys;
@@ -31,6 +48,9 @@ export interface MessageSenderOptions {
   backoffBaseMs?: number; // first retry delay before jitter, default 500 ms
   backoffMaxMs?: number; // default 8 s
   pauseMs?: number; // how long a 45009 pauses every instance's sends, default 10 min
+  // MISFIRE_GRACE_SECONDS in ms, default 10 min: a pause starting within it of the last one's end
+  // extends that one's window.
+  graceMs?: number;
   now?: () => number;
 }
 
@@ -41,13 +61,16 @@ export interface DeliveryHooks {
 
 /**
  * Sends one occurrence through subscribeMessage.send with the policy of SPEC §5: the ledger is
- * consulted first (QUOTA_MODE=enforce), transient failures are retried with exponential backoff
- * and full jitter up to `maxTries` and never past the deadline, a bad token is replaced once and
- * the send retried once, 43101 zeroes the ledger, 45009 pauses sending for every instance.
+ * consulted first (QUOTA_MODE=enforce), then the user's daily allowance (USER_DAILY_SEND_LIMIT:
+ * past it the occurrence is rate_limited and the grant given back), transient failures are retried
+ * with exponential backoff and full jitter up to `maxTries` and never past the deadline, a bad
+ * token is replaced once and the send retried once, 43101 zeroes the ledger, 45009 pauses sending
+ * for every instance. A message that does not go out gives back its grant and its allowance.
  */
 export class MessageSender {
   private readonly now: () => number;
   private pausedUntil = 0;
+  private window: { value: PauseWindow | null; readAt: number } | undefined;
 
   constructor(private readonly options: MessageSenderOptions) {
     this.now = options.now ?? Date.now;
@@ -59,6 +82,19 @@ export class MessageSender {
     const ttl = await this.options.redis.pTTL(this.options.keys.sendPause());
     this.pausedUntil = ttl > 0 ? this.now() + ttl : 0;
     return ttl > 0;
+  }
+
+  /**
+   * The latest pause's window, or null when none happened in the last day. Occurrences it held
+   * back keep their right to be sent until it ends (SPEC §5): the dispatcher counts their grace
+   * from its end.
+   */
+  async pauseWindow(): Promise<PauseWindow | null> {
+    const now = this.now();
+    if (this.window && now - this.window.readAt < PAUSE_WINDOW_CACHE_MS) return this.window.value;
+    const value = parseWindow(await this.options.redis.get(this.options.keys.sendPauseWindow()));
+    this.window = { value, readAt: now };
+    return value;
   }
 
   async deliver(
@@ -132,8 +168,22 @@ export class MessageSender {
       await record('no_quota', this.now(), null, errmsg);
       return { status: 'no_quota', errcode: null, errmsg, msgid: null, attempts: attempt };
     }
-    const refund = () =>
+    const refundGrant = () =>
       quotaMode === 'enforce' ? quota.refund(reminder.openid, reminder.templateId) : undefined;
+    // Taken after the grant, so a user without one is recorded no_quota and costs no allowance.
+    const allowance = await this.options.limiter.take(reminder.openid);
+    if (!allowance) {
+      await refundGrant();
+      const { limit } = this.options.limiter;
+      const errmsg = `the user has had ${limit} subscribe messages today (USER_DAILY_SEND_LIMIT)`;
+      await record('rate_limited', this.now(), null, errmsg);
+      return { status: 'rate_limited', errcode: null, errmsg, msgid: null, attempts: attempt };
+    }
+    // A message that did not go out costs the user neither a grant nor a send of the day.
+    const refund = async () => {
+      await refundGrant();
+      await this.options.limiter.giveBack(allowance);
+    };
 
     const maxTries = this.options.maxTries ?? 5;
     let transientTries = 0;
@@ -186,6 +236,7 @@ export class MessageSender {
       if (error.kind === 'no_quota') {
         await record('no_quota', started, error.errcode, error.errmsg);
         await quota.zero(reminder.openid, reminder.templateId);
+        await this.options.limiter.giveBack(allowance);
         return failure('no_quota', error);
       }
       if (error.kind === 'paused') {
@@ -208,7 +259,15 @@ export class MessageSender {
 
   private async pause(): Promise<void> {
     const pauseMs = this.options.pauseMs ?? 10 * 60_000;
-    this.pausedUntil = this.now() + pauseMs;
+    const start = this.now();
+    this.pausedUntil = start + pauseMs;
+    // The window first: a pause whose window was not written could cost held-back sends their grace.
+    const window = await recordSendPause.run<string>(
+      this.options.redis,
+      [this.options.keys.sendPauseWindow()],
+      [start, this.pausedUntil, this.options.graceMs ?? 10 * 60_000, pauseMs + PAUSE_WINDOW_KEPT_MS],
+    );
+    this.window = { value: parseWindow(window), readAt: start };
     await this.options.redis.set(this.options.keys.sendPause(), '45009', { PX: pauseMs });
     this.options.logger.error({ pauseMs }, 'WeChat daily send quota reached (45009): sends paused');
   }
@@ -219,4 +278,9 @@ export class MessageSender {
     const cap = Math.min(this.options.backoffMaxMs ?? 8000, base * 2 ** (tries - 1));
     return Math.round(cap / 2 + Math.random() * (cap / 2));
   }
+}
+
+function parseWindow(value: string | null): PauseWindow | null {
+  const match = value ? /^(\d+):(\d+)$/.exec(value) : null;
+  return match ? { start: Number(match[1]), end: Number(match[2]) } : null;
 }

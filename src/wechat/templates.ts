@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { DateTime } from 'luxon';
+import { canonicalZone } from '../domain/time-zone';
 import { checkTemplateData, FIELD_TYPES, fieldRuleViolation, fieldType, type FieldType } from './field-rules';
 
 export const PLACEHOLDERS = ['title', 'detail', 'fireTime'] as const;
@@ -153,8 +154,10 @@ export function loadTemplates(filePath: string): TemplateCatalog {
 
 /** `{{fireTime}}` in the form the field type accepts: `time` and text fields get 2026年11月21日 08:30, `date` 2026-11-21 08:30. */
 export function formatFireTime(type: FieldType, fireAt: number, timezone: string): string {
-  const at = DateTime.fromMillis(fireAt, { zone: timezone });
-  if (!at.isValid)
+  // luxon keeps a zone and a formatter per spelling for good: it only ever sees canonical ones.
+  const zone = canonicalZone(timezone);
+  const at = zone === null ? null : DateTime.fromMillis(fireAt, { zone });
+  if (!at?.isValid)
     throw new TemplateRenderError(`cannot show a time in timezone ${JSON.stringify(timezone)}`);
   return type === 'date' ? at.toFormat('yyyy-MM-dd HH:mm') : at.toFormat("yyyy'年'M'月'd'日' HH:mm");
 }

@@ -163,7 +163,7 @@ describe('docs/client.md', () => {
       errMsg: 'requestSubscribeMessage:ok',
       [TEMPLATE]: 'accept',
     });
-    expect(answer).toEqual({ quota: { [TEMPLATE]: 1 }, counted: true });
+    expect(answer).toEqual({ quota: { [TEMPLATE]: 1 }, counted: true, ignored: [] });
   });
 
   it('creates a reminder (once per Idempotency-Key) and a promise, and lists them page by page', async () => {

@@ -1,10 +1,14 @@
 import request from 'supertest';
 import type { WeChatSandbox } from '../../src/sandbox/wechat-sandbox';
+import { parseTemplates } from '../../src/wechat/templates';
 import { loginAs, startInstance, startSandbox, type TestInstance } from '../support/harness';
 
 const T1 = '_qZfC75otflYg8nc1suRZK27Ke-mzc_sh3Vtpv8tr2w';
 const T2 = 'VRR0UEO9VJOLs0MHlU0OilqX6MVFDwH3_3gz3Oc0NIc';
 const T3 = '9nLIlbOQZC5Y89AZteFEux3WCXRRRG5Wfzkpssu4bLI';
+// Reports count only for the templates a deployment sends with: these three here.
+const fields = { thing1: '{{title}}', time2: '{{fireTime}}' };
+const templates = parseTemplates({ [T1]: fields, [T2]: fields, [T3]: fields });
 
 let sandbox: WeChatSandbox;
 let counting: TestInstance; // WX_TOKEN unset: client reports are the grants
@@ -15,10 +19,11 @@ let pushedToken: string;
 beforeAll(async () => {
   const started = await startSandbox();
   sandbox = started.sandbox;
-  counting = await startInstance({ wxBase: started.url, start: false });
+  counting = await startInstance({ wxBase: started.url, templates, start: false });
   pushed = await startInstance({
     wxBase: started.url,
     config: { wx: { token: 'pushToken123' } },
+    templates,
     start: false,
   });
   countingToken = await loginAs(counting, 'alice#1');
@@ -43,7 +48,7 @@ describe('POST /api/subscriptions without message push (WX_TOKEN unset)', () => 
   it('adds one grant per accept, and accepts add up', async () => {
     const first = await report(counting, countingToken, { results: { [T1]: 'accept' } });
     expect(first.status).toBe(200);
-    expect(first.body.data).toEqual({ quota: { [T1]: 1 }, counted: true });
+    expect(first.body.data).toEqual({ quota: { [T1]: 1 }, counted: true, ignored: [] });
     const second = await report(counting, countingToken, { results: { [T1]: 'accept' } });
     expect(second.body.data.quota[T1]).toBe(2);
     const got = await view(counting, countingToken);
@@ -75,7 +80,7 @@ describe('POST /api/subscriptions with message push (WX_TOKEN set)', () => {
   it('records the report but leaves granting to the popup event', async () => {
     const res = await report(pushed, pushedToken, { results: { [T1]: 'accept', [T2]: 'reject' } });
     expect(res.status).toBe(200);
-    expect(res.body.data).toEqual({ quota: { [T1]: 0, [T2]: 0 }, counted: false });
+    expect(res.body.data).toEqual({ quota: { [T1]: 0, [T2]: 0 }, counted: false, ignored: [] });
     expect((await view(pushed, pushedToken)).body.data).toEqual({ quota: {}, counted: false });
     const openid = await pushed.redis.hGet(pushed.instance.keys.session(pushedToken), 'openid');
     const recorded = await pushed.redis.hGetAll(pushed.instance.keys.subscriptionReports(openid ?? ''));

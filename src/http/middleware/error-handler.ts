@@ -1,18 +1,11 @@
 import type { Next } from 'koa';
-import {
-  AppError,
-  MalformedBodyError,
-  MethodNotAllowedError,
-  NotFoundError,
-  PayloadTooLargeError,
-  RedisUnavailableError,
-} from '../../errors';
-import { isRedisUnavailable } from '../../store/redis';
+import { AppError, MethodNotAllowedError, NotFoundError } from '../../errors';
+import { redisUnavailableError } from '../../store/redis';
 import type { AppContext } from '../context';
 
 /**
  * The first middleware: every error becomes the envelope of SPEC §4. AppErrors carry their own
- * status; body-parser and Redis failures are translated; anything else is logged with the request id
+ * status (body reading and parsing throw them too); Redis failures are translated; anything else is logged with the request id
  * and answered as a generic 500 that hides internals.
  */
 export function errorHandler() {
@@ -20,9 +13,16 @@ export function errorHandler() {
     try {
       await next();
       if (ctx.body === undefined || ctx.body === null) {
-        // The router answers unmatched paths and methods with a bare status (405 with its Allow header).
+        // The router answers unmatched paths and methods with a bare status and its Allow header:
+        // 405, or 501 for a method no route uses (TRACE, PROPFIND). Both are the client's doing,
+        // answered 405 in the envelope, or 404 when nothing is served at the path at all.
+        if (ctx.status === 405 || ctx.status === 501) {
+          const allowed = ctx.response.get('Allow').split(/,\s*/).filter(Boolean);
+          if (allowed.length > 0) throw new MethodNotAllowedError(allowed);
+          ctx.remove('Allow');
+          ctx.status = 404;
+        }
         if (ctx.status === 404) throw new NotFoundError(`no route for ${ctx.method} ${ctx.path}`);
-        if (ctx.status === 405) throw new MethodNotAllowedError(ctx.response.get('Allow').split(/,\s*/));
       }
     } catch (err) {
       const appError = toAppError(err);
@@ -45,15 +45,8 @@ export function errorHandler() {
 
 function toAppError(err: unknown): AppError | undefined {
   if (err instanceof AppError) return err;
-  if (isRedisUnavailable(err)) return new RedisUnavailableError({ cause: err });
-  // co-body / raw-body errors carry a `type` and an `expose`d status.
-  const e = err as { type?: string; status?: number; expose?: boolean };
-  if (e?.type === 'entity.too.large' || e?.status === 413) return new PayloadTooLargeError('64 KiB');
-  // co-body marks a body that fails JSON.parse with status 400 (the raw body rides along: never log it).
-  if (e?.type === 'entity.parse.failed' || e?.status === 400) return new MalformedBodyError();
-  if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') {
-    return new AppError(415, 41502, 'unsupported body encoding');
-  }
+  const redis = redisUnavailableError(err); // stalled, unreachable, LOADING, OOM
+  if (redis) return redis;
   return undefined;
 }
 

@@ -2,10 +2,11 @@ import Router from '@koa/router';
 import Joi from 'joi';
 import type { ReminderKind } from '../../domain/reminder';
 import type { ReminderService } from '../../services/reminder-service';
-import { inputOf, reply, sessionOf, type AppContext, type AppState } from '../context';
-import { idempotencyKey } from '../idempotency-key';
+import { draftOf, reply, sessionOf, shapeOf, type AppContext, type AppState } from '../context';
+import { idempotencyOf } from '../idempotency-key';
 import type { Auth } from '../middleware/auth';
 import { validate } from '../middleware/validate';
+import { text, timezone } from '../schemas';
 
 // The original client sends 0 for "give" and 1 for "ask".
 const KINDS: Record<string, Exclude<ReminderKind, 'reminder'>> = {
@@ -22,18 +23,21 @@ const params = Joi.object({
     .required(),
 });
 const body = Joi.object({
-  cid: Joi.alternatives().try(Joi.string().max(64), Joi.number().integer()).required(),
+  cid: Joi.alternatives().try(text().max(64), Joi.number().integer()).required(),
   hour: Joi.number().integer().min(0).max(23).required(),
   min: Joi.number().integer().min(0).max(59).required(),
-  detail: Joi.string().trim().allow('').max(500).default(''),
-  timezone: Joi.string().max(64),
+  detail: text().multiline().trim().allow('').max(500).default(''),
+  timezone: timezone(),
 });
+// The promise's fields in the reminder service's terms, for problems found on either side.
+const PROMISE_FIELDS = { hour: 'repeat', min: 'repeat' };
 
 /** `POST /api/promises/:type`: a give/ask promise is a daily reminder at hour:min. */
 export function promiseRoutes(deps: { reminders: ReminderService; auth: Auth }): Router<AppState> {
   const router = new Router<AppState>();
-  router.post('/api/promises/:type', deps.auth(), validate({ params, body }), async (ctx: AppContext) => {
-    const input = inputOf<{
+  const checked = validate({ params, body }, { collect: true });
+  router.post('/api/promises/:type', deps.auth(), checked, async (ctx: AppContext) => {
+    const draft = draftOf<{
       type: string;
       cid: string | number;
       hour: number;
@@ -41,12 +45,18 @@ export function promiseRoutes(deps: { reminders: ReminderService; auth: Auth }):
       detail: string;
       timezone?: string;
     }>(ctx);
-    const kind = KINDS[input.type] ?? 'give';
-    const daily = `${String(input.hour).padStart(2, '0')}:${String(input.min).padStart(2, '0')}`;
+    const input = draft.input;
+    const kind = KINDS[input.type ?? ''] ?? 'give';
+    // Without a valid hour and min there is no daily time: the service is told repeat is invalid.
+    const daily =
+      input.hour !== undefined && input.min !== undefined
+        ? `${String(input.hour).padStart(2, '0')}:${String(input.min).padStart(2, '0')}`
+        : '00:00';
+    const idempotency = idempotencyOf(ctx, draft);
     const { reminder, replayed } = await deps.reminders.create(
       sessionOf(ctx).openid,
-      { title: TITLES[kind], detail: input.detail, repeat: { daily }, timezone: input.timezone },
-      { kind, cid: String(input.cid), idempotencyKey: idempotencyKey(ctx) },
+      { title: TITLES[kind], detail: input.detail ?? '', repeat: { daily }, timezone: input.timezone },
+      { kind, cid: String(input.cid ?? ''), idempotency, shape: shapeOf(draft, PROMISE_FIELDS) },
     );
     if (replayed) ctx.set('Idempotent-Replayed', 'true');
     reply(ctx, reminder, 201);

@@ -48,8 +48,8 @@ export function wxMessageRoutes(deps: { push: PushService }): Router<AppState> {
   const { push } = deps;
   const router = new Router<AppState>();
 
-  router.get(WX_MESSAGE_PATH, requirePush(push), validate({ query: echoQuery }), (ctx: AppContext) => {
-    text(ctx, push.verifyEcho(inputOf<EchoQuery>(ctx), ctx.state.log));
+  router.get(WX_MESSAGE_PATH, requirePush(push), validate({ query: echoQuery }), async (ctx: AppContext) => {
+    text(ctx, await push.verifyEcho(inputOf<EchoQuery>(ctx), ctx.state.log));
   });
 
   router.post(

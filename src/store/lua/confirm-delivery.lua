@@ -1,20 +1,57 @@
--- Marks the delivery attempt that produced a msgid with WeChat's final result (from
--- subscribe_msg_sent_event). Guarantees: scanning the capped list and rewriting the one entry
--- happen in one step, so a concurrent append (which shifts every index) cannot make LSET hit the
--- wrong attempt; only a reminder of the user the event came from is touched; repeating it with the
--- same result rewrites the same entry (idempotent).
--- KEYS: 1 deliveries list, 2 reminder hash
--- ARGV: 1 occurrence id, 2 msgid, 3 openid, 4 confirmed JSON, 5 entries to scan
+-- Records WeChat's final word on the delivery attempt that produced a msgid (from
+-- subscribe_msg_sent_event). A report with ErrorCode 0 only marks the attempt confirmed; any other
+-- turns that send's outcome into 'failed' (SPEC §5): the attempt's result, the reminder's status
+-- and lastResult when they still describe this send, and the stats hash, whose count moves from
+-- '<day>:sent' to '<day>:failed' on the day the attempt ended, so a send is counted once.
+-- Guarantees: scanning the capped list and rewriting the one entry happen in one step, so a
+-- concurrent append (which shifts every index) cannot make LSET hit the wrong attempt; only a
+-- reminder of the user the event came from is touched; the first report on an attempt wins and a
+-- later one changes nothing ('unchanged'), so no count moves twice.
+-- KEYS: 1 deliveries list, 2 reminder hash, 3 stats hash
+-- ARGV: 1 occurrence id, 2 msgid, 3 openid, 4 confirmed JSON, 5 entries to scan,
+--       6 '1' when WeChat reports a failure, 7 its errcode ('' when not a number), 8 now ms
+-- Returns 'delivered', 'failed', 'unchanged', 'missing' or 'foreign'.
 local owner = redis.call('HGET', KEYS[2], 'openid')
 if not owner then return 'missing' end
 if owner ~= ARGV[3] then return 'foreign' end
+local failed = ARGV[6] == '1'
+local confirmed = cjson.decode(ARGV[4])
 local rows = redis.call('LRANGE', KEYS[1], 0, tonumber(ARGV[5]) - 1)
 for i, row in ipairs(rows) do
   local ok, entry = pcall(cjson.decode, row)
   if ok and type(entry) == 'table' and entry.msgid == ARGV[2] and entry.occurrence == ARGV[1] then
-    entry.confirmed = cjson.decode(ARGV[4])
+    if entry.confirmed ~= nil then return 'unchanged' end
+    entry.confirmed = confirmed
+    if not failed then
+      redis.call('LSET', KEYS[1], i - 1, cjson.encode(entry))
+      return 'delivered'
+    end
+    if entry.result ~= 'sent' then -- only an accepted send has a msgid; nothing to turn otherwise
+      redis.call('LSET', KEYS[1], i - 1, cjson.encode(entry))
+      return 'unchanged'
+    end
+    entry.result = 'failed'
     redis.call('LSET', KEYS[1], i - 1, cjson.encode(entry))
-    return 'ok'
+    local day = string.sub(entry.at or '', 1, 10)
+    if string.match(day, '^%d%d%d%d%-%d%d%-%d%d$') then
+      if tonumber(redis.call('HGET', KEYS[3], day .. ':sent') or '0') > 0 then
+        redis.call('HINCRBY', KEYS[3], day .. ':sent', -1)
+      end
+      redis.call('HINCRBY', KEYS[3], day .. ':failed', 1)
+    end
+    local raw = redis.call('HGET', KEYS[2], 'lastResult')
+    local okLast, last = pcall(cjson.decode, raw or '')
+    if okLast and type(last) == 'table' and last.msgid == ARGV[2] then
+      last.at = confirmed.at
+      last.errcode = ARGV[7] ~= '' and tonumber(ARGV[7]) or cjson.null
+      last.errmsg = confirmed.status
+      redis.call('HSET', KEYS[2], 'lastResult', cjson.encode(last), 'updatedAt', ARGV[8])
+      -- A one-shot that ended with this send: a recurring one stays pending, its next slot ahead.
+      if redis.call('HGET', KEYS[2], 'status') == 'sent' then
+        redis.call('HSET', KEYS[2], 'status', 'failed')
+      end
+    end
+    return 'failed'
   end
 end
 return 'missing'

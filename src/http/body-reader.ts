@@ -1,0 +1,149 @@
+import type { Transform } from 'node:stream';
+import { createBrotliDecompress, createUnzip } from 'node:zlib';
+import { MalformedBodyError, PayloadTooLargeError, UnsupportedEncodingError } from '../errors';
+import type { AppContext } from './context';
+
+/** The codings SPEC §4 accepts; `x-gzip` is gzip's old name (RFC 9110 §8.4.1.3). */
+const DECODERS: Record<string, () => Transform> = {
+  gzip: () => createUnzip(),
+  'x-gzip': () => createUnzip(),
+  // createUnzip reads zlib-wrapped deflate (what HTTP's "deflate" means) as well as gzip.
+  deflate: () => createUnzip(),
+  br: () => createBrotliDecompress(),
+};
+
+// fatal: a body that is not UTF-8 is refused, not silently mended with U+FFFD.
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+export interface ReadOptions {
+  limit: number; // bytes, both as sent and once decoded; past it a 413 without reading further
+}
+
+/** True when the request announces a body (a length other than 0, or chunked). */
+export function hasBody(ctx: AppContext): boolean {
+  const length = ctx.get('Content-Length');
+  return (length !== '' && length !== '0') || ctx.get('Transfer-Encoding') !== '';
+}
+
+/**
+ * The one coding the body is sent in: `identity`, or one of DECODERS. A stack of codings
+ * (`gzip, gzip`) or an unknown one is a 415: nothing a client of this API needs, and each layer
+ * would multiply what a small body expands to.
+ */
+function codingOf(ctx: AppContext): string {
+  const codings = ctx
+    .get('Content-Encoding')
+    .split(',')
+    .map((c) => c.trim().toLowerCase())
+    .filter((c) => c !== '' && c !== 'identity');
+  if (codings.length === 0) return 'identity';
+  if (codings.length > 1) {
+    throw new UnsupportedEncodingError(
+      'the body may have one Content-Encoding (gzip, deflate or br), not several',
+    );
+  }
+  const [coding = ''] = codings;
+  if (!(coding in DECODERS)) {
+    throw new UnsupportedEncodingError('Content-Encoding must be identity, gzip, deflate or br');
+  }
+  return coding;
+}
+
+/** The charset of the Content-Type must be UTF-8 when named (JSON is UTF-8, RFC 8259 §8.1). */
+function checkCharset(ctx: AppContext): void {
+  const charset = ctx.request.charset.toLowerCase();
+  if (charset !== '' && charset !== 'utf-8' && charset !== 'utf8') {
+    throw new UnsupportedEncodingError('the body must be UTF-8 (charset=utf-8)');
+  }
+}
+
+function tooLarge(ctx: AppContext, limit: number): PayloadTooLargeError {
+  // The rest of the body stays unread: close the connection after the 413 rather than read it.
+  ctx.set('Connection', 'close');
+  return new PayloadTooLargeError(`${Math.round(limit / 1024)} KiB`);
+}
+
+/**
+ * Reads the request body as UTF-8 text, decoding its Content-Encoding, for the JSON parser and the
+ * routes that parse their own formats. Every way a body can be wrong is a 4xx: an unknown coding
+ * or charset 415, bytes that do not decode (garbage, truncated) or are not UTF-8 400, more than
+ * `limit` bytes as sent or as decoded (a compression bomb) 413, stopped at the limit.
+ */
+export async function readBodyText(ctx: AppContext, options: ReadOptions): Promise<string> {
+  const coding = codingOf(ctx);
+  checkCharset(ctx);
+  // Refuse early on the declared length; the count while reading covers chunked bodies.
+  if (Number(ctx.get('Content-Length')) > options.limit) throw tooLarge(ctx, options.limit);
+  const bytes = await read(ctx, coding, options.limit);
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw new MalformedBodyError('the body is not valid UTF-8');
+  }
+}
+
+function read(ctx: AppContext, coding: string, limit: number): Promise<Buffer> {
+  const req = ctx.req;
+  const decoder = DECODERS[coding]?.();
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let received = 0;
+    let decoded = 0;
+    let settled = false;
+    const cleanup = () => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onAborted);
+      req.off('aborted', onAborted);
+      req.off('close', onClose);
+      if (decoder) {
+        decoder.off('data', onDecoded);
+        decoder.off('end', onDone);
+        decoder.off('error', onBadCoding);
+        // Errors after the answer are of no interest; without a listener they would throw.
+        decoder.on('error', () => undefined);
+        decoder.destroy();
+      }
+    };
+    const fail = (err: Error) => {
+      if (settled) return;
+      settled = true;
+      cleanup();
+      req.pause();
+      reject(err);
+    };
+    const onDone = () => {
+      if (settled) return;
+      settled = true;
+      cleanup();
+      resolve(Buffer.concat(chunks, decoded));
+    };
+    const onDecoded = (chunk: Buffer) => {
+      decoded += chunk.length;
+      if (decoded > limit) return fail(tooLarge(ctx, limit));
+      chunks.push(chunk);
+    };
+    const onData = (chunk: Buffer) => {
+      received += chunk.length;
+      if (received > limit) return fail(tooLarge(ctx, limit));
+      if (decoder) decoder.write(chunk);
+      else onDecoded(chunk);
+    };
+    const onEnd = () => (decoder ? decoder.end() : onDone());
+    const onBadCoding = () => fail(new MalformedBodyError(`the body does not decode as ${coding}`));
+    const onAborted = () => fail(new MalformedBodyError('the request was aborted before its body ended'));
+    const onClose = () => {
+      if (!req.complete) onAborted();
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onAborted);
+    req.on('aborted', onAborted);
+    req.on('close', onClose);
+    if (decoder) {
+      decoder.on('data', onDecoded);
+      decoder.on('end', onDone);
+      decoder.on('error', onBadCoding);
+    }
+  });
+}

@@ -1,0 +1,110 @@
+import { DateTime } from 'luxon';
+import { SendLimiter } from '../../src/store/send-limiter';
+import { parseMetrics, valueOf } from '../ops/metrics-text';
+import { startInstance, uniquePrefix, useSandbox, type TestInstance } from '../support/harness';
+import { api, createReminder, FAST_TUNING, login, settled } from './delivery-helpers';
+
+// SPEC §5: one user never receives more than USER_DAILY_SEND_LIMIT subscribe messages a day from
+// all features together; the rest are recorded `rate_limited`.
+const env = useSandbox();
+const LIMIT = 3;
+
+async function start(config: Parameters<typeof startInstance>[0]['config'] = {}): Promise<TestInstance> {
+  const t = await startInstance({
+    wxBase: env.url,
+    config: { redisPrefix: uniquePrefix(), userDailySendLimit: LIMIT, ...config },
+    tuning: FAST_TUNING,
+  });
+  env.running.push(t);
+  return t;
+}
+
+const titlesSentTo = (openid: string) =>
+  env.sandbox.sent
+    .filter((m) => m.touser === openid)
+    .map((m) => m.data.thing1?.value)
+    .sort();
+
+describe('USER_DAILY_SEND_LIMIT', () => {
+  it('sends a user at most the limit of reminders due together, records the rest rate_limited, and leaves others alone', async () => {
+    const t = await start();
+    const alice = await login(t, 'alice#1');
+    const bob = await login(t, 'bob#1');
+    const at = Date.now() + 400;
+    const ids = [];
+    for (let i = 1; i <= 5; i += 1) ids.push(await createReminder(t, alice, `alice ${i}`, at));
+    const bobs = await createReminder(t, bob, 'bob 1', at);
+
+    const views = await Promise.all(ids.map((id) => settled(t, alice, id)));
+    const byStatus = views.map((v) => v.status).sort();
+    expect(byStatus).toEqual(['rate_limited', 'rate_limited', 'sent', 'sent', 'sent']);
+    expect((await settled(t, bob, bobs)).status).toBe('sent');
+    expect(titlesSentTo(env.sandbox.openIdFor('alice'))).toHaveLength(LIMIT);
+    expect(titlesSentTo(env.sandbox.openIdFor('bob'))).toEqual(['bob 1']);
+    expect(env.sandbox.stats.sendCalls).toBe(LIMIT + 1); // a rate-limited send never calls WeChat
+
+    const limited = views.find((v) => v.status === 'rate_limited');
+    expect(limited?.lastResult).toMatchObject({ errcode: null, msgid: null });
+    expect(limited?.lastResult?.errmsg).toMatch(/USER_DAILY_SEND_LIMIT/);
+    expect(limited?.deliveries.map((d) => [d.result, d.errcode])).toEqual([['rate_limited', null]]);
+
+    // The same outcome in the list filter, admin stats and metrics.
+    const listed = await api(t).get('/api/reminders?status=rate_limited').set('Authorization', alice);
+    expect(listed.status).toBe(200);
+    expect(listed.body.data.items).toHaveLength(2);
+    const stats = await api(t)
+      .get('/api/admin/stats')
+      .set('Authorization', `Bearer ${t.config.adminToken ?? ''}`);
+    expect(stats.body.data.reminders.byStatus).toMatchObject({ sent: 4, rate_limited: 2 });
+    expect(stats.body.data.sends.total).toMatchObject({ sent: 4, rate_limited: 2 });
+    const samples = parseMetrics((await api(t).get('/metrics')).text);
+    expect(valueOf(samples, 'tixing_sends_total', { result: 'rate_limited', errcode: 'none' })).toBe(2);
+    expect(valueOf(samples, 'tixing_sends_total', { result: 'sent', errcode: '0' })).toBe(4);
+  });
+
+  it('gives back the allowance of a send WeChat refused, and the grant of a rate-limited one', async () => {
+    const t = await start({ quotaMode: 'enforce' });
+    const alice = await login(t, 'alice#1');
+    const openid = env.sandbox.openIdFor('alice');
+    const templateId = t.config.wx.templateId;
+    await t.instance.quota.grant(openid, templateId, LIMIT + 2);
+    env.sandbox.faults.next = [{ errcode: 40003 }]; // a final refusal: nothing reached alice
+    const refused = await createReminder(t, alice, 'refused');
+    expect((await settled(t, alice, refused)).status).toBe('failed');
+
+    const at = Date.now() + 300;
+    const ids = [];
+    for (let i = 1; i <= LIMIT + 1; i += 1) ids.push(await createReminder(t, alice, `after ${i}`, at));
+    const views = await Promise.all(ids.map((id) => settled(t, alice, id)));
+    // The refused send did not count: the limit's three messages all went out.
+    expect(views.map((v) => v.status).sort()).toEqual(['rate_limited', 'sent', 'sent', 'sent']);
+    expect(titlesSentTo(openid)).toHaveLength(LIMIT);
+    // Grants: one spent per delivered message; the refused and the rate-limited ones came back.
+    expect(await t.instance.quota.remaining(openid)).toEqual({ [templateId]: 2 });
+    const counter = new SendLimiter(t.redis, t.instance.keys, {
+      limit: LIMIT,
+      timezone: t.config.defaultTimezone,
+    });
+    expect(await counter.used(openid)).toBe(LIMIT);
+  });
+
+  it('counts a day in DEFAULT_TIMEZONE and lets the counter expire on its own', async () => {
+    const t = await start();
+    const openid = env.sandbox.openIdFor('carol');
+    // 23:59:30 and 00:00:30 in Shanghai are two days there, although one UTC day.
+    const lateEvening = DateTime.fromISO('2026-12-02T23:59:30', { zone: 'Asia/Shanghai' }).toMillis();
+    let clock = lateEvening;
+    const limiter = new SendLimiter(t.redis, t.instance.keys, {
+      limit: 1,
+      timezone: 'Asia/Shanghai',
+      now: () => clock,
+    });
+    expect(await limiter.take(openid)).toEqual({ openid, day: '2026-12-02' });
+    expect(await limiter.take(openid)).toBeNull();
+    clock = lateEvening + 60_000;
+    expect(await limiter.take(openid)).toEqual({ openid, day: '2026-12-03' });
+    const ttl = await t.redis.ttl(t.instance.keys.userDailySends(openid, '2026-12-03'));
+    expect(ttl).toBeGreaterThan(86_400);
+    expect(ttl).toBeLessThanOrEqual(2 * 86_400);
+  });
+});
