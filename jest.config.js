@@ -7,6 +7,7 @@ module.exports = {
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 30000,
-  // Each worker runs test files against the shared test redis-server with its own key prefix.
-  maxWorkers: 2,
+  // Each worker runs test files against the shared test redis-server with its own key prefix. The
+  // files mostly wait (on timers, Redis, the sandbox, child processes): more workers than cores pay.
+  maxWorkers: 4,
 };

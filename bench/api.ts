@@ -6,10 +6,11 @@
  */
 import path from 'node:path';
 import autocannon from 'autocannon';
-import { Lab } from '../drills/support/lab';
-import type { NodeProcess } from '../drills/support/node-process';
-import { timed, type Outcome } from './support/report';
-import { ratio } from './support/stats';
+import { Lab } from '../lab/lab';
+import { login } from '../lab/login';
+import type { NodeProcess } from '../lab/node-process';
+import { timed, type Outcome } from '../lab/report';
+import { ratio } from '../lab/stats';
 
 export interface ApiOptions {
   connections: number; // default 64
@@ -67,17 +68,6 @@ async function cannon(
     non2xx: result.non2xx,
     errors: result.errors,
   };
-}
-
-async function login(url: string, code: string): Promise<string> {
-  const res = await fetch(`${url}/api/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ code }),
-  });
-  const body = (await res.json()) as { data?: { token?: string } };
-  if (!body.data?.token) throw new Error(`login failed: ${res.status} ${JSON.stringify(body)}`);
-  return body.data.token;
 }
 
 export function api(options: Partial<ApiOptions> = {}): Promise<Outcome> {

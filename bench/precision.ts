@@ -3,9 +3,9 @@
  * instance; lateness is the sandbox's accept time minus the due time. Target p99 < 50 ms. BullMQ
  * delayed jobs with the same schedule and send function in the same run, for comparison.
  */
-import { fireWithBullmq, fireWithTixing, type FireRunOptions } from './support/fire-run';
-import { timed, type Outcome } from './support/report';
-import { ratio } from './support/stats';
+import { fireWithBullmq, fireWithTixing, type FireRunOptions } from './fire-run';
+import { timed, type Outcome } from '../lab/report';
+import { ratio } from '../lab/stats';
 
 export function precision(options: { count?: number; spreadMs?: number } = {}): Promise<Outcome> {
   const count = options.count ?? 2000;

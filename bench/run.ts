@@ -1,12 +1,13 @@
 /**
- * `npm run bench [-- spike precision scale api token]`: the benchmarks of SPEC §5–§6 (issue 7),
- * each against a baseline in the same run. Prints a table per benchmark, writes
- * bench/results/bench.json and the generated table of docs/BENCHMARKS.md. Needs redis-server on
- * PATH; starts its own on free ports (never the operator's Redis) and cleans up after itself.
+ * `npm run bench [-- spike precision scale api token]`: the benchmarks of
+ * docs/architecture.md#scheduling-guarantees and #one-access-token (issue 7), each against a
+ * baseline in the same run. Prints a table per benchmark, writes bench/results/bench.json and the
+ * generated table of docs/BENCHMARKS.md. Needs redis-server on PATH; starts its own on free ports
+ * (never the operator's Redis) and cleans up after itself.
  */
 import { api } from './api';
 import { precision } from './precision';
-import { runSuite } from './support/report';
+import { runSuite } from '../lab/report';
 import { scale } from './scale';
 import { spike } from './spike';
 import { token } from './token';

@@ -20,11 +20,12 @@ import { Keys } from '../src/store/keys';
 import type { Redis } from '../src/store/redis';
 import { ReminderStore } from '../src/store/reminder-store';
 import { loadTemplates } from '../src/wechat/templates';
-import { LAB_APPID, LAB_SECRET, Lab } from '../drills/support/lab';
-import { ROOT } from '../drills/support/node-process';
+import { LAB_APPID, LAB_SECRET, Lab } from '../lab/lab';
+import { ROOT } from '../lab/node-process';
 import { SeedScheduler } from './baselines/seed-scheduler';
-import { timed, type Outcome } from './support/report';
-import { ratio, sleep, summarize, type Summary } from './support/stats';
+import { timed, type Outcome } from '../lab/report';
+import { ratio, summarize, type Summary } from '../lab/stats';
+import { sleep } from '../lab/wait';
 
 const DAY = 86_400_000;
 const TEMPLATE_ID = '_qZfC75otflYg8nc1suRZK27Ke-mzc_sh3Vtpv8tr2w';
@@ -109,8 +110,8 @@ export async function measureScale(count = 1_000_000, log = (line: string) => pr
       WX_APPSECRET: LAB_SECRET,
       WX_API_BASE: lab.sandboxUrl,
       QUOTA_MODE: 'ignore',
-      // Drills and benchmarks send thousands of messages to one user: the daily cap (SPEC §5) is
-      // not what they measure.
+      // Drills and benchmarks send thousands of messages to one user: the daily cap
+      // (docs/architecture.md#per-user-daily-send-limit) is not what they measure.
       USER_DAILY_SEND_LIMIT: '100000',
       LOG_LEVEL: 'silent',
     });

@@ -5,9 +5,9 @@
  * concurrency calling the same send function. Rounds alternate the order; medians are reported.
  * Target: our drain time ≤ 0.8 × BullMQ's.
  */
-import { fireWithBullmq, fireWithTixing, type FireRunOptions, type FireRunResult } from './support/fire-run';
-import { timed, type Outcome } from './support/report';
-import { median, ratio } from './support/stats';
+import { fireWithBullmq, fireWithTixing, type FireRunOptions, type FireRunResult } from './fire-run';
+import { timed, type Outcome } from '../lab/report';
+import { median, ratio } from '../lab/stats';
 
 export interface SpikeOptions {
   count: number; // default 10,000

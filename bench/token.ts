@@ -3,9 +3,9 @@
  * reminders due at the same second, no access_token stored beforehand. Counts the token fetches
  * the sandbox saw (stable_token and token). Target: exactly 1.
  */
-import { createAll, plan, settle, tally } from '../drills/support/deliveries';
-import { Lab } from '../drills/support/lab';
-import { timed, type Outcome } from './support/report';
+import { createAll, plan, settle, tally } from '../lab/deliveries';
+import { Lab } from '../lab/lab';
+import { timed, type Outcome } from '../lab/report';
 
 export function token(options: { count?: number; instances?: number } = {}): Promise<Outcome> {
   const count = options.count ?? 10_000;

@@ -18,6 +18,7 @@ import { Instance } from '../src/instance';
 import { createLogger } from '../src/logger';
 import { WeChatSandbox } from '../src/sandbox/wechat-sandbox';
 import { closeRedis, connectRedis } from '../src/store/redis';
+import { login } from '../lab/login';
 
 const APPID = 'wx00000000000000b1';
 const SECRET = 'drill-secret-0123456789abcdef';
@@ -184,12 +185,7 @@ export async function badInputMemory(requests = 100_000) {
   try {
     await instance.start();
     const { port } = await instance.listen(0, '127.0.0.1');
-    const login = await fetch(`http://127.0.0.1:${port}/api/login`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ code: 'drill#1' }),
-    });
-    const token = ((await login.json()) as { data: { token: string } }).data.token;
+    const token = await login(`http://127.0.0.1:${port}`, 'drill#1');
     const statuses = new Map<string, number>();
     const keysBefore = await redis.dbSize();
     // Warm-up: the legitimate caches (zones in their own spelling, formatters, JIT) fill here.

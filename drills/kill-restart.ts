@@ -1,12 +1,13 @@
 /**
  * Drill: kill -9 one instance in the middle of a spike, start it again. Counts reminders lost
  * (target 0) and sent twice (target 0; never more than the occurrences the killed instance had
- * claimed at the kill, SPEC §5: the only duplicate is a crash between WeChat's answer and its record).
+ * claimed at the kill, docs/architecture.md#each-occurrence-is-sent-once: the only duplicate is a
+ * crash between WeChat's answer and its record).
  */
-import { timed, type Outcome } from '../bench/support/report';
-import { summarize, type Summary } from '../bench/support/stats';
-import { createAll, lateness, plan, settle, tally, untilSent, type Tally } from './support/deliveries';
-import { Lab } from './support/lab';
+import { timed, type Outcome } from '../lab/report';
+import { summarize, type Summary } from '../lab/stats';
+import { createAll, lateness, plan, settle, tally, untilSent, type Tally } from '../lab/deliveries';
+import { Lab } from '../lab/lab';
 
 export interface KillRestartOptions {
   reminders: number; // default 10,000
@@ -114,7 +115,8 @@ export function killRestart(options: Partial<KillRestartOptions> = {}): Promise<
       ],
       notes: [
         'A duplicate is an occurrence WeChat accepted from the killed instance before it could record it; ' +
-          'its claim is taken over when the 30 s lease runs out (SPEC §5), hence the max lateness.',
+          'its claim is taken over when the 30 s lease runs out ' +
+          '(docs/architecture.md#each-occurrence-is-sent-once), hence the max lateness.',
       ],
       details: r,
     };

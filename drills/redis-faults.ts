@@ -7,14 +7,16 @@
  * list, create, login). Targets: no 500, no hung request, health never 200 while a fault holds and
  * 200 again after each, every reminder sent.
  */
-import { sleep, summarize } from '../bench/support/stats';
-import { timed, type Figure, type Outcome } from '../bench/support/report';
+import { summarize } from '../lab/stats';
+import { sleep } from '../lab/wait';
+import { timed, type Figure, type Outcome } from '../lab/report';
 import { createClient } from 'redis';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { createAll, lateness, plan, tally, type PlannedReminder } from './support/deliveries';
-import { Lab, type Tixing } from './support/lab';
-import { loginToken, probeWhile, type Probe } from './support/probe';
+import { createAll, lateness, plan, tally, type PlannedReminder } from '../lab/deliveries';
+import { Lab, type Tixing } from '../lab/lab';
+import { login } from '../lab/login';
+import { probeWhile, type Probe } from '../lab/probe';
 
 const COMMAND_TIMEOUT_MS = 2000; // REDIS_COMMAND_TIMEOUT_MS's default, which the instances run with
 const HUNG_MS = COMMAND_TIMEOUT_MS + 2000; // an answer later than this counts as hung
@@ -121,7 +123,7 @@ export function redisFaults(options: { count?: number; fillerKeys?: number } = {
     let embedded: Tixing | undefined;
     try {
       const external = await lab.startTixing('instance-0');
-      const token = await loginToken(external.url, 'faults-prober#0');
+      const token = await login(external.url, 'faults-prober#0');
       const start = Date.now() + 5000;
       const planned = plan('f', total, (i) => start + Math.floor((i * 25_000) / total));
       await createAll(lab, planned);
@@ -163,7 +165,7 @@ export function redisFaults(options: { count?: number; fillerKeys?: number } = {
       // The embedded redis-server of `npm start`, killed under a running instance.
       embedded = await lab.startTixing('embedded', { REDIS_URL: '' });
       const embeddedUrl = readFileSync(path.join(lab.dir, 'var', 'redis', 'url'), 'utf8').trim();
-      const killToken = await loginToken(embedded.url, 'faults-kill#0');
+      const killToken = await login(embedded.url, 'faults-kill#0');
       const killStart = Date.now() + 3000;
       const killPlanned: PlannedReminder[] = Array.from({ length: 30 }, (_, i) => ({
         user: 'faults-kill',

@@ -3,10 +3,12 @@
  * 40 s). Targets: no instance crashes, the API answers 503 meanwhile (health and creates), and
  * every reminder due is sent once Redis is back (those due during the outage, late).
  */
-import { sleep, summarize } from '../bench/support/stats';
-import { timed, type Outcome } from '../bench/support/report';
-import { createAll, lateness, plan, settle, tally } from './support/deliveries';
-import { Lab, type Tixing } from './support/lab';
+import { summarize } from '../lab/stats';
+import { sleep } from '../lab/wait';
+import { timed, type Outcome } from '../lab/report';
+import { createAll, lateness, plan, settle, tally } from '../lab/deliveries';
+import { Lab, type Tixing } from '../lab/lab';
+import { login } from '../lab/login';
 
 async function probe(instance: Tixing, token: string): Promise<{ health: number; create: number }> {
   const status = (p: Promise<Response>) =>
@@ -42,12 +44,7 @@ export function redisOutage(
       const instances = await Promise.all([0, 1].map((i) => lab.startTixing(`instance-${i}`)));
       const tokens: string[] = [];
       for (const instance of instances) {
-        const res = await fetch(`${instance.url}/api/login`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ code: `outage-prober#${tokens.length}` }),
-        });
-        tokens.push(((await res.json()) as { data: { token: string } }).data.token);
+        tokens.push(await login(instance.url, `outage-prober#${tokens.length}`));
       }
       const start = Date.now() + 8000;
       const planned = plan('o', count, (i) => start + Math.floor((i * spreadMs) / count));

@@ -5,7 +5,7 @@
  * process it started, also when it fails. Prints a table per drill, writes
  * bench/results/drills.json and the generated table of docs/BENCHMARKS.md.
  */
-import { runSuite } from '../bench/support/report';
+import { runSuite } from '../lab/report';
 import { killRestart } from './kill-restart';
 import { redisFaults } from './redis-faults';
 import { redisOutage } from './redis-outage';

@@ -2,10 +2,11 @@
  * Drill: three instances on one Redis, 10,000 reminders created through the HTTP API (spread
  * over the three) and due over one minute. Target: exactly 10,000 sends, each reminder once.
  */
-import { summarize } from '../bench/support/stats';
-import { timed, type Outcome } from '../bench/support/report';
-import { lateness, plan, settle, tally } from './support/deliveries';
-import { Lab, type Tixing } from './support/lab';
+import { summarize } from '../lab/stats';
+import { timed, type Outcome } from '../lab/report';
+import { lateness, plan, settle, tally } from '../lab/deliveries';
+import { Lab, type Tixing } from '../lab/lab';
+import { login } from '../lab/login';
 
 async function post(url: string, path: string, body: object, token?: string): Promise<Response> {
   return fetch(`${url}${path}`, {
@@ -28,9 +29,7 @@ export function threeInstances(options: { count?: number; spreadMs?: number } = 
       const tokens: { instance: Tixing; token: string }[] = [];
       for (let u = 0; u < users; u++) {
         const instance = instances[u % 3] as Tixing;
-        const res = await post(instance.url, '/api/login', { code: `three-user${u}#1` });
-        const body = (await res.json()) as { data: { token: string } };
-        tokens.push({ instance, token: body.data.token });
+        tokens.push({ instance, token: await login(instance.url, `three-user${u}#1`) });
       }
       const start = Date.now() + 20_000;
       const planned = plan('t', count, (i) => start + Math.floor((i * spreadMs) / count), users);

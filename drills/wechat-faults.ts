@@ -1,14 +1,15 @@
 /**
- * Drill: WeChat misbehaving. The sandbox fails 30% of sends at random (half errcode -1, half
- * HTTP 502) and revokes every token once mid-run; two instances, 2,000 reminders due over 20 s.
- * Targets: every reminder delivered, and every attempt recorded in its delivery list.
- * SPEC §5 caps transient retries at 5 tries, so about 0.3^5 = 0.24% of reminders are expected to
- * end `failed` after 5 recorded attempts; the drill reports them rather than hiding them.
+ * Drill: WeChat misbehaving. The sandbox fails 30% of sends at random (half errcode -1, half HTTP
+ * 502) and revokes every token once mid-run; two instances, 2,000 reminders due over 20 s. Targets:
+ * every reminder delivered, and every attempt recorded in its delivery list.
+ * docs/architecture.md#retries-and-wechat-errors caps transient retries at 5 tries, so about 0.3^5
+ * = 0.24% of reminders are expected to end `failed` after 5 recorded attempts; the drill reports
+ * them rather than hiding them.
  */
-import { sleep } from '../bench/support/stats';
-import { timed, type Outcome } from '../bench/support/report';
-import { createAll, plan, settle, tally } from './support/deliveries';
-import { Lab } from './support/lab';
+import { sleep } from '../lab/wait';
+import { timed, type Outcome } from '../lab/report';
+import { createAll, plan, settle, tally } from '../lab/deliveries';
+import { Lab } from '../lab/lab';
 
 export function wechatFaults(
   options: { count?: number; spreadMs?: number; failRate?: number } = {},

@@ -1,6 +1,11 @@
 import Joi from 'joi';
+import { typedObject, withDefault } from './infra/typed-schema';
 
-/** Typed configuration of SPEC §3, read once at start from the environment (and `.env`). */
+const MINIPROGRAM_STATES = ['developer', 'trial', 'formal'] as const;
+const QUOTA_MODES = ['enforce', 'ignore'] as const;
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Typed configuration (README.md#configuration), read once at start from the environment (and `.env`). */
 export interface Config {
   port: number;
   host: string;
@@ -11,7 +16,7 @@ export interface Config {
     appSecret: string | undefined;
     apiBase: string;
     templateId: string;
-    miniprogramState: 'developer' | 'trial' | 'formal';
+    miniprogramState: (typeof MINIPROGRAM_STATES)[number];
     token: string | undefined; // message-push token; unset → push endpoint answers 503
     aesKey: string | undefined;
   };
@@ -19,9 +24,9 @@ export interface Config {
   defaultTimezone: string;
   sessionTtlSeconds: number;
   misfireGraceSeconds: number;
-  quotaMode: 'enforce' | 'ignore';
+  quotaMode: (typeof QUOTA_MODES)[number];
   sendConcurrency: number; // in-flight sends to WeChat per instance
-  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  logLevel: (typeof LOG_LEVELS)[number];
   redisCommandTimeoutMs: number; // a Redis command unanswered this long fails (request → 503), default 2000
   userDailySendLimit: number; // subscribe messages one user can receive per day, all features, default 50
   retentionDays: number; // finished/missed/cancelled records older than this are purged, default 30
@@ -34,37 +39,68 @@ export class ConfigError extends Error {
   }
 }
 
+/** The environment as validated: each variable converted, defaults applied, unset ones absent. */
+interface Env {
+  PORT: number;
+  HOST: string;
+  REDIS_URL?: string;
+  REDIS_PREFIX: string;
+  WX_APPID?: string;
+  WX_APPSECRET?: string;
+  WX_API_BASE: string;
+  WX_TEMPLATE_ID: string;
+  WX_MINIPROGRAM_STATE: Config['wx']['miniprogramState'];
+  WX_TOKEN?: string;
+  WX_AES_KEY?: string;
+  ADMIN_TOKEN?: string;
+  DEFAULT_TIMEZONE: string;
+  SESSION_TTL_SECONDS: number;
+  MISFIRE_GRACE_SECONDS: number;
+  QUOTA_MODE: Config['quotaMode'];
+  SEND_CONCURRENCY: number;
+  LOG_LEVEL: Config['logLevel'];
+  REDIS_COMMAND_TIMEOUT_MS: number;
+  USER_DAILY_SEND_LIMIT: number;
+  RETENTION_DAYS: number;
+}
+
 const optionalString = Joi.string().trim().empty('');
 
-const schema = Joi.object({
-  PORT: Joi.number().integer().min(0).max(65535).default(3000),
-  HOST: optionalString.default('127.0.0.1'),
+function oneOf<T extends string>(values: readonly T[]): Joi.StringSchema<T> {
+  return Joi.string<T>()
+    .trim()
+    .empty('')
+    .valid(...values);
+}
+
+const schema = typedObject<Env>({
+  PORT: withDefault(Joi.number().integer().min(0).max(65535), 3000),
+  HOST: withDefault(optionalString, '127.0.0.1'),
   REDIS_URL: optionalString.uri({ scheme: ['redis', 'rediss'] }),
-  REDIS_PREFIX: optionalString.pattern(/^[A-Za-z0-9:_.-]+$/).default('tixing:'),
+  REDIS_PREFIX: withDefault(optionalString.pattern(/^[A-Za-z0-9:_.-]+$/), 'tixing:'),
   WX_APPID: optionalString.pattern(/^wx[0-9a-f]{16}$/i, 'wx + 16 hex digits'),
   WX_APPSECRET: optionalString.min(16),
-  WX_API_BASE: optionalString.uri({ scheme: ['http', 'https'] }).default('https://api.weixin.qq.com'),
-  WX_TEMPLATE_ID: optionalString.default('_qZfC75otflYg8nc1suRZK27Ke-mzc_sh3Vtpv8tr2w'),
-  WX_MINIPROGRAM_STATE: optionalString.valid('developer', 'trial', 'formal').default('formal'),
+  WX_API_BASE: withDefault(optionalString.uri({ scheme: ['http', 'https'] }), 'https://api.weixin.qq.com'),
+  WX_TEMPLATE_ID: withDefault(optionalString, '_qZfC75otflYg8nc1suRZK27Ke-mzc_sh3Vtpv8tr2w'),
+  WX_MINIPROGRAM_STATE: withDefault(oneOf(MINIPROGRAM_STATES), 'formal'),
   WX_TOKEN: optionalString.pattern(/^[A-Za-z0-9]{3,32}$/, '3 to 32 letters or digits'),
   WX_AES_KEY: optionalString.pattern(/^[A-Za-z0-9+/]{43}$/, '43 base64 characters'),
   ADMIN_TOKEN: optionalString.min(24),
-  DEFAULT_TIMEZONE: optionalString
-    .custom((value: string) => {
+  DEFAULT_TIMEZONE: withDefault(
+    optionalString.custom((value: string) => {
       if (!isValidZone(value)) throw new Error('not an IANA time zone');
       return value;
-    })
-    .default('Asia/Shanghai'),
-  SESSION_TTL_SECONDS: Joi.number().integer().min(60).default(604800),
-  MISFIRE_GRACE_SECONDS: Joi.number().integer().min(0).default(600),
-  QUOTA_MODE: optionalString.valid('enforce', 'ignore').default('enforce'),
-  SEND_CONCURRENCY: Joi.number().integer().min(1).max(1024).default(32),
-  LOG_LEVEL: optionalString
-    .valid('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent')
-    .default('info'),
-  REDIS_COMMAND_TIMEOUT_MS: Joi.number().integer().min(50).max(60000).default(2000),
-  USER_DAILY_SEND_LIMIT: Joi.number().integer().min(1).max(100000).default(50),
-  RETENTION_DAYS: Joi.number().integer().min(1).max(3650).default(30),
+    }),
+    'Asia/Shanghai',
+  ),
+  SESSION_TTL_SECONDS: withDefault(Joi.number().integer().min(60), 604800),
+  MISFIRE_GRACE_SECONDS: withDefault(Joi.number().integer().min(0), 600),
+  QUOTA_MODE: withDefault(oneOf(QUOTA_MODES), 'enforce'),
+  SEND_CONCURRENCY: withDefault(Joi.number().integer().min(1).max(1024), 32),
+  LOG_LEVEL: withDefault(oneOf(LOG_LEVELS), 'info'),
+  REDIS_COMMAND_TIMEOUT_MS: withDefault(Joi.number().integer().min(50).max(60000), 2000),
+  USER_DAILY_SEND_LIMIT: withDefault(Joi.number().integer().min(1).max(100000), 50),
+  RETENTION_DAYS: withDefault(Joi.number().integer().min(1).max(3650), 30),
 })
   .and('WX_APPID', 'WX_APPSECRET')
   .unknown(true);
@@ -87,33 +123,30 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       error.details.map((d) => `${d.path.join('.') || d.context?.label}: ${describe(d)}`),
     );
   }
-  const v = value as Record<string, unknown>;
-  const str = (k: string) => v[k] as string | undefined;
-  const num = (k: string) => v[k] as number;
   return {
-    port: num('PORT'),
-    host: str('HOST') as string,
-    redisUrl: str('REDIS_URL'),
-    redisPrefix: str('REDIS_PREFIX') as string,
+    port: value.PORT,
+    host: value.HOST,
+    redisUrl: value.REDIS_URL,
+    redisPrefix: value.REDIS_PREFIX,
     wx: {
-      appId: str('WX_APPID'),
-      appSecret: str('WX_APPSECRET'),
-      apiBase: (str('WX_API_BASE') as string).replace(/\/+$/, ''),
-      templateId: str('WX_TEMPLATE_ID') as string,
-      miniprogramState: str('WX_MINIPROGRAM_STATE') as Config['wx']['miniprogramState'],
-      token: str('WX_TOKEN'),
-      aesKey: str('WX_AES_KEY'),
+      appId: value.WX_APPID,
+      appSecret: value.WX_APPSECRET,
+      apiBase: value.WX_API_BASE.replace(/\/+$/, ''),
+      templateId: value.WX_TEMPLATE_ID,
+      miniprogramState: value.WX_MINIPROGRAM_STATE,
+      token: value.WX_TOKEN,
+      aesKey: value.WX_AES_KEY,
     },
-    adminToken: str('ADMIN_TOKEN'),
-    defaultTimezone: str('DEFAULT_TIMEZONE') as string,
-    sessionTtlSeconds: num('SESSION_TTL_SECONDS'),
-    misfireGraceSeconds: num('MISFIRE_GRACE_SECONDS'),
-    quotaMode: str('QUOTA_MODE') as Config['quotaMode'],
-    sendConcurrency: num('SEND_CONCURRENCY'),
-    logLevel: str('LOG_LEVEL') as Config['logLevel'],
-    redisCommandTimeoutMs: num('REDIS_COMMAND_TIMEOUT_MS'),
-    userDailySendLimit: num('USER_DAILY_SEND_LIMIT'),
-    retentionDays: num('RETENTION_DAYS'),
+    adminToken: value.ADMIN_TOKEN,
+    defaultTimezone: value.DEFAULT_TIMEZONE,
+    sessionTtlSeconds: value.SESSION_TTL_SECONDS,
+    misfireGraceSeconds: value.MISFIRE_GRACE_SECONDS,
+    quotaMode: value.QUOTA_MODE,
+    sendConcurrency: value.SEND_CONCURRENCY,
+    logLevel: value.LOG_LEVEL,
+    redisCommandTimeoutMs: value.REDIS_COMMAND_TIMEOUT_MS,
+    userDailySendLimit: value.USER_DAILY_SEND_LIMIT,
+    retentionDays: value.RETENTION_DAYS,
   };
 }
 

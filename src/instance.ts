@@ -17,11 +17,11 @@ import { subscriptionRoutes } from './http/routes/subscriptions';
 import { WX_MESSAGE_PATH, wxMessageRoutes } from './http/routes/wx-message';
 import { projectRoot } from './infra/paths';
 import type { Logger } from './logger';
-import { Metrics } from './metrics/metrics';
-import { Dispatcher } from './scheduler/dispatcher';
-import { Retention } from './scheduler/retention';
-import { Scheduler, requestReload } from './scheduler/scheduler';
-import { HealthService } from './services/health-service';
+import { Metrics, type MetricsOptions } from './metrics/metrics';
+import { Dispatcher, type DispatcherOptions } from './scheduler/dispatcher';
+import { Retention, type RetentionOptions } from './scheduler/retention';
+import { Scheduler, requestReload, type SchedulerOptions } from './scheduler/scheduler';
+import { HealthService, PROBE_TIMEOUT_MS } from './services/health-service';
 import { LoginService } from './services/login-service';
 import { PushService } from './services/push-service';
 import { ReminderService } from './services/reminder-service';
@@ -31,16 +31,38 @@ import { Keys } from './store/keys';
 import { PushStore } from './store/push-store';
 import { QuotaStore } from './store/quota-store';
 import type { Redis } from './store/redis';
+import { RedisProbe } from './store/redis-probe';
 import { ReminderStore } from './store/reminder-store';
 import { SendLimiter } from './store/send-limiter';
+import { SendPauseStore } from './store/send-pause-store';
+import { SessionStore } from './store/session-store';
+import { StatsStore } from './store/stats-store';
 import { SubscriptionReportStore } from './store/subscription-report-store';
-import { MessageSender } from './wechat/message-sender';
+import { TokenStore } from './store/token-store';
+import { MessageSender, type MessageSenderOptions } from './wechat/message-sender';
 import { loadTemplates, type TemplateCatalog } from './wechat/templates';
 import { TokenManager } from './wechat/token-manager';
-import { WeChatClient } from './wechat/wechat-client';
+import { WeChatClient, type WeChatClientOptions } from './wechat/wechat-client';
 import packageJson from '../package.json';
 
 const { version } = packageJson;
+
+/** How long a graceful stop waits for in-flight sends and requests, ms (`tuning.drainTimeoutMs`). */
+export const DRAIN_TIMEOUT_MS = 10_000;
+
+/**
+ * Timings that tests, drills and benchmarks shorten. Each is an option of the class that uses it,
+ * whose option type documents its unit and default; renamed ones say whose they are.
+ */
+export type InstanceTuning = Pick<SchedulerOptions, 'horizonMs' | 'sweepIntervalMs' | 'retentionIntervalMs'> &
+  Pick<DispatcherOptions, 'leaseMs'> &
+  Pick<MessageSenderOptions, 'backoffBaseMs' | 'pauseMs'> &
+  Pick<MetricsOptions, 'processMetrics'> & {
+    retentionBatch?: RetentionOptions['batchSize'];
+    wxTimeoutMs?: WeChatClientOptions['timeoutMs'];
+    drainTimeoutMs?: number; // default DRAIN_TIMEOUT_MS
+    http?: HttpTimeouts; // header, request and keep-alive timeouts of the HTTP server (src/http/server.ts)
+  };
 
 export interface InstanceDeps {
   config: Config;
@@ -48,19 +70,7 @@ export interface InstanceDeps {
   logger: Logger;
   now?: () => number; // the clock, injectable for tests
   templates?: TemplateCatalog; // default: config/templates.json
-  tuning?: {
-    horizonMs?: number; // timers held ahead, default 15 min
-    sweepIntervalMs?: number; // default 2 s
-    leaseMs?: number; // claim lease, default 30 s
-    backoffBaseMs?: number; // first retry delay, default 500 ms
-    pauseMs?: number; // 45009 pause, default 10 min
-    retentionIntervalMs?: number; // least time between retention runs, default 2 min
-    retentionBatch?: number; // reminder ids a retention run examines, default 2,000
-    drainTimeoutMs?: number; // graceful stop waits this long for sends, default 10 s
-    wxTimeoutMs?: number; // per-request timeout of WeChat API calls, default 5 s
-    processMetrics?: boolean; // nodejs_*/process_* series on /metrics, default true
-    http?: HttpTimeouts; // header, request and keep-alive timeouts of the HTTP server (src/http/server.ts)
-  };
+  tuning?: InstanceTuning;
 }
 
 /**
@@ -107,8 +117,7 @@ export class Instance {
       timeoutMs: tuning.wxTimeoutMs,
     });
     this.tokens = new TokenManager({
-      redis,
-      keys: this.keys,
+      store: new TokenStore(redis, this.keys),
       fetchToken: (force) => this.wechat.stableToken(force),
       logger: log,
       now,
@@ -126,8 +135,7 @@ export class Instance {
         now,
       }),
       catalog,
-      redis,
-      keys: this.keys,
+      pauses: new SendPauseStore(redis, this.keys),
       logger: log,
       miniprogramState: config.wx.miniprogramState,
       quotaMode: config.quotaMode,
@@ -169,8 +177,7 @@ export class Instance {
     });
 
     this.logins = new LoginService({
-      redis,
-      keys: this.keys,
+      sessions: new SessionStore(redis, this.keys),
       wechat: this.wechat,
       sessionTtlSeconds: config.sessionTtlSeconds,
       now,
@@ -184,13 +191,13 @@ export class Instance {
       now,
     });
     const health = new HealthService({
-      redis,
+      probe: new RedisProbe(redis),
       version,
       instanceId: this.id,
       scheduler: this.scheduler,
       now,
       startedAt: now(),
-      timeoutMs: Math.min(1000, config.redisCommandTimeoutMs),
+      timeoutMs: Math.min(PROBE_TIMEOUT_MS, config.redisCommandTimeoutMs),
     });
     this.subscriptions = new SubscriptionService({
       quota: this.quota,
@@ -219,7 +226,7 @@ export class Instance {
         metricsRoutes({ metrics: this.metrics }),
         reminderRoutes({ reminders: this.reminders, auth }),
         adminRoutes({
-          stats: new StatsService({ redis, keys: this.keys, now }),
+          stats: new StatsService({ store: new StatsStore(redis, this.keys), now }),
           reload: () => requestReload(redis, this.keys),
           auth,
         }),
@@ -264,7 +271,7 @@ export class Instance {
 
   private async shutdown(): Promise<void> {
     const started = Date.now();
-    const boundMs = this.deps.tuning?.drainTimeoutMs ?? 10_000;
+    const boundMs = this.deps.tuning?.drainTimeoutMs ?? DRAIN_TIMEOUT_MS;
     const server = this.server;
     this.server = undefined;
     const closed = server

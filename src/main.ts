@@ -4,13 +4,11 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { ConfigError, loadConfig, type Config } from './config';
 import { RedisServer, embeddedRedisUrlFile, superviseRedisServer } from './infra/redis-server';
-import { Instance } from './instance';
+import { DRAIN_TIMEOUT_MS, Instance } from './instance';
 import { createLogger } from './logger';
-import { WeChatSandbox } from './sandbox/wechat-sandbox';
 import { closeRedis, connectRedis } from './store/redis';
 
 const SANDBOX_APPID = 'wx0000000000000000';
-const DRAIN_TIMEOUT_MS = 10_000; // how long a stop waits for in-flight sends
 const REDIS_RESTARTS = 5; // embedded redis-server restarts allowed within REDIS_RESTART_WINDOW_MS
 const REDIS_RESTART_WINDOW_MS = 60_000;
 
@@ -109,6 +107,10 @@ export async function main(): Promise<void> {
   }
 
   if (!config.wx.appId) {
+    // Loaded only here, so with real credentials the simulated WeChat is not even in memory. A
+    // require rather than import(): this is CommonJS, and import() would load it as ESM.
+    const { WeChatSandbox } =
+      require('./sandbox/wechat-sandbox') as typeof import('./sandbox/wechat-sandbox');
     const appSecret = randomBytes(16).toString('hex');
     const sandbox = new WeChatSandbox({
       appId: SANDBOX_APPID,
@@ -129,7 +131,7 @@ export async function main(): Promise<void> {
     commandTimeoutMs: config.redisCommandTimeoutMs,
   });
   cleanups.unshift(() => closeRedis(redis));
-  const instance = new Instance({ config, redis, logger, tuning: { drainTimeoutMs: DRAIN_TIMEOUT_MS } });
+  const instance = new Instance({ config, redis, logger });
   cleanups.unshift(() => instance.stop());
   await instance.start();
   const { url } = await instance.listen(config.port, config.host);

@@ -9,7 +9,7 @@
 import path from 'node:path';
 import { Worker, createNodeRedisClient, type Job } from 'bullmq';
 import { createClient } from 'redis';
-import { ROOT } from '../../drills/support/node-process';
+import { ROOT } from '../../lab/node-process';
 import { loadTemplates, renderTemplateData } from '../../src/wechat/templates';
 import { WeChatClient } from '../../src/wechat/wechat-client';
 

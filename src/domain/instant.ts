@@ -1,5 +1,5 @@
 /**
- * Reading `at` (SPEC §4): epoch milliseconds, or ISO 8601 with an offset. The string is read field
+ * Reading `at` (README.md#http-api): epoch milliseconds, or ISO 8601 with an offset. The string is read field
  * by field rather than with Date.parse, which moves impossible dates to another day
  * (`2027-02-30T08:00+08:00` became March 2): a date that does not exist is refused instead.
  */

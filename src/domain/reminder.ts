@@ -1,4 +1,4 @@
-/** The reminder as tixing's layers share it (SPEC §4). Stored as a Redis hash of strings. */
+/** The reminder as tixing's layers share it (README.md#http-api). Stored as a Redis hash of strings. */
 export type ReminderKind = 'reminder' | 'give' | 'ask';
 export type ReminderStatus =
   | 'pending'
@@ -46,7 +46,7 @@ export interface Reminder {
   fireCount: number;
   lastResult: LastResult | null;
   // A create with an Idempotency-Key: the fingerprint of its route and body, so that a replay
-  // with another body or route is told apart from a retry (SPEC §4).
+  // with another body or route is told apart from a retry (docs/architecture.md#idempotent-creates).
   requestHash?: string;
 }
 
@@ -111,27 +111,5 @@ export function reminderToHash(r: Omit<Reminder, 'fireCount' | 'lastResult'>): R
     createdAt: String(r.createdAt),
     updatedAt: String(r.updatedAt),
     ...(r.requestHash ? { requestHash: r.requestHash } : {}),
-  };
-}
-
-/** The reminder as the API shows it: ISO times, no openid. */
-export function publicReminder(r: Reminder): Record<string, unknown> {
-  return {
-    id: r.id,
-    kind: r.kind,
-    title: r.title,
-    detail: r.detail,
-    templateId: r.templateId,
-    page: r.page,
-    timezone: r.timezone,
-    repeat: r.repeat,
-    data: r.data,
-    ...(r.cid ? { cid: r.cid } : {}),
-    nextFireAt: r.nextFireAt === null ? null : new Date(r.nextFireAt).toISOString(),
-    status: r.status,
-    createdAt: new Date(r.createdAt).toISOString(),
-    updatedAt: new Date(r.updatedAt).toISOString(),
-    fireCount: r.fireCount,
-    lastResult: r.lastResult,
   };
 }

@@ -1,5 +1,5 @@
 /**
- * The rules every text field of the API follows (SPEC §4 "Input rules"): text is stored as the
+ * The rules every text field of the API follows (docs/architecture.md#input-rules): text is stored as the
  * client meant it or refused, never silently mended. Lone surrogates cannot be stored (Redis and
  * JSON writers replace them with U+FFFD) and control characters are invisible in a WeChat card,
  * so both are a 400 naming the field; `\n` is allowed where a field holds several lines.

@@ -1,5 +1,5 @@
 /**
- * Time zones as the API accepts them (SPEC §4 "Input rules"): IANA names in any letter case,
+ * Time zones as the API accepts them (docs/architecture.md#input-rules): IANA names in any letter case,
  * matched against a fixed table and answered in their canonical spelling, so that only that
  * spelling is ever stored, scheduled or formatted.
  *

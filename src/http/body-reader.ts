@@ -1,9 +1,21 @@
 import type { Transform } from 'node:stream';
 import { createBrotliDecompress, createUnzip } from 'node:zlib';
-import { MalformedBodyError, PayloadTooLargeError, UnsupportedEncodingError } from '../errors';
+import {
+  bodyAborted,
+  bodyNotUtf8,
+  bodyTooLarge,
+  bodyUndecodable,
+  charsetNotUtf8,
+  severalEncodings,
+  unknownEncoding,
+  type PayloadTooLargeError,
+} from '../errors';
 import type { AppContext } from './context';
 
-/** The codings SPEC §4 accepts; `x-gzip` is gzip's old name (RFC 9110 §8.4.1.3). */
+/**
+ * The codings the API accepts (docs/architecture.md#input-rules); `x-gzip` is gzip's old name
+ * (RFC 9110 §8.4.1.3).
+ */
 const DECODERS: Record<string, () => Transform> = {
   gzip: () => createUnzip(),
   'x-gzip': () => createUnzip(),
@@ -37,15 +49,9 @@ function codingOf(ctx: AppContext): string {
     .map((c) => c.trim().toLowerCase())
     .filter((c) => c !== '' && c !== 'identity');
   if (codings.length === 0) return 'identity';
-  if (codings.length > 1) {
-    throw new UnsupportedEncodingError(
-      'the body may have one Content-Encoding (gzip, deflate or br), not several',
-    );
-  }
+  if (codings.length > 1) throw severalEncodings();
   const [coding = ''] = codings;
-  if (!(coding in DECODERS)) {
-    throw new UnsupportedEncodingError('Content-Encoding must be identity, gzip, deflate or br');
-  }
+  if (!(coding in DECODERS)) throw unknownEncoding();
   return coding;
 }
 
@@ -53,14 +59,14 @@ function codingOf(ctx: AppContext): string {
 function checkCharset(ctx: AppContext): void {
   const charset = ctx.request.charset.toLowerCase();
   if (charset !== '' && charset !== 'utf-8' && charset !== 'utf8') {
-    throw new UnsupportedEncodingError('the body must be UTF-8 (charset=utf-8)');
+    throw charsetNotUtf8();
   }
 }
 
 function tooLarge(ctx: AppContext, limit: number): PayloadTooLargeError {
   // The rest of the body stays unread: close the connection after the 413 rather than read it.
   ctx.set('Connection', 'close');
-  return new PayloadTooLargeError(`${Math.round(limit / 1024)} KiB`);
+  return bodyTooLarge(limit);
 }
 
 /**
@@ -78,7 +84,7 @@ export async function readBodyText(ctx: AppContext, options: ReadOptions): Promi
   try {
     return utf8.decode(bytes);
   } catch {
-    throw new MalformedBodyError('the body is not valid UTF-8');
+    throw bodyNotUtf8();
   }
 }
 
@@ -130,8 +136,8 @@ function read(ctx: AppContext, coding: string, limit: number): Promise<Buffer> {
       else onDecoded(chunk);
     };
     const onEnd = () => (decoder ? decoder.end() : onDone());
-    const onBadCoding = () => fail(new MalformedBodyError(`the body does not decode as ${coding}`));
-    const onAborted = () => fail(new MalformedBodyError('the request was aborted before its body ended'));
+    const onBadCoding = () => fail(bodyUndecodable(coding));
+    const onAborted = () => fail(bodyAborted());
     const onClose = () => {
       if (!req.complete) onAborted();
     };

@@ -3,6 +3,8 @@ import type { ErrorDetail } from '../errors';
 import type { Logger } from '../logger';
 import type { Session } from '../services/login-service';
 import type { Shape } from '../services/reminder-rules';
+import { cleanedBy, type RequestInput, type Validator } from './middleware/validate';
+import { envelope } from './presenters/envelope';
 
 /** What middleware puts on ctx.state for the handlers after it. */
 export interface AppState {
@@ -11,16 +13,16 @@ export interface AppState {
   session?: Session; // set by auth()
   body?: unknown; // set by jsonBody(): the parsed JSON body ({} when there is none)
   rawBody?: string; // set by rawBody(): the body as text, on routes that parse their own format
-  input?: unknown; // set by validate(): the cleaned body/query/params
+  input?: RequestInput; // set by validate(): the cleaned params, query and body, each on its own
   problems?: ErrorDetail[]; // set by validate({ collect: true }): shape problems left for the service
 }
 
 export type AppContext = ParameterizedContext<AppState>;
 
-/** Writes the success envelope of SPEC §4. */
-export function reply(ctx: AppContext, data: unknown, status = 200): void {
+/** Writes the success envelope (README.md#http-api). */
+export function reply<View extends object>(ctx: AppContext, data: View, status = 200): void {
   ctx.status = status;
-  ctx.body = { errcode: 0, errmsg: 'ok', data };
+  ctx.body = envelope(data);
 }
 
 /** The session set by auth(); calling it on a route without auth() is a programming error. */
@@ -29,12 +31,12 @@ export function sessionOf(ctx: AppContext): Session {
   return ctx.state.session;
 }
 
-/** The input validate() cleaned, typed by the route that declared the schema. */
-export function inputOf<T>(ctx: AppContext): T {
+/** The input `checked` (the route's validate()) cleaned, typed by its schemas. */
+export function inputOf<P, Q, B>(ctx: AppContext, checked: Validator<P, Q, B>): RequestInput<P, Q, B> {
   // A route that collects shape problems must hand them on (draftOf): reading the input as if
   // clean would store what failed validation.
   if (ctx.state.problems?.length) throw new Error('route validates with collect: read it with draftOf()');
-  return ctx.state.input as T;
+  return cleanedBy(ctx, checked);
 }
 
 /**
@@ -48,10 +50,15 @@ export interface Draft<T> {
   invalid: ReadonlySet<string>;
 }
 
-export function draftOf<T>(ctx: AppContext): Draft<T> {
+/** The draft of the body `checked` validated with `collect: true`, and its params and query (always clean). */
+export function draftOf<P, Q, B>(
+  ctx: AppContext,
+  checked: Validator<P, Q, B>,
+): Draft<B> & { params: P; query: Q } {
+  const { params, query, body } = cleanedBy(ctx, checked);
   const problems = ctx.state.problems ?? [];
   const invalid = new Set(problems.map((p) => p.path.split('.')[0] ?? p.path));
-  return { input: ctx.state.input as Partial<T>, problems, invalid };
+  return { params, query, input: body, problems, invalid };
 }
 
 /**

@@ -1,11 +1,14 @@
 /**
- * The joi types every route schema builds on, so that the input rules of SPEC §4 hold on every
- * route alike: `text()` for anything a person types or a client names, `timezone()` and `at()`.
+ * The joi types every route schema builds on, so that the input rules
+ * (docs/architecture.md#input-rules) hold on every route alike: `text()` for anything a person
+ * types or a client names, `timezone()` and `at()`.
  */
 import Joi from 'joi';
 import { parseIsoInstant } from '../domain/instant';
 import { normalizeText, textProblem } from '../domain/text';
 import { canonicalZone } from '../domain/time-zone';
+
+export { required, typedObject, typedCustom, withDefault } from '../infra/typed-schema';
 
 export interface TextSchema extends Joi.StringSchema {
   /** `\n` is allowed (long text such as a detail); other control characters never are. */

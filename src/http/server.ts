@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
-import { HeadersTooLargeError, MalformedRequestError, RequestTimeoutError, type AppError } from '../errors';
+import { headersTooLarge, malformedRequest, requestTimeout, type AppError } from '../errors';
 
 /**
  * How long a client may take, in milliseconds. Node's defaults let a body trickle in for 300 s,
@@ -43,8 +43,9 @@ export function createHttpServer(
 
 /**
  * What Node's parser refuses, or a client too slow for the timeouts, is answered in the envelope
- * of SPEC §4 like any other 4xx (Node's own answer is a bare status line), then the connection
- * is closed. A connection that is gone, or already has an answer under way, is only closed.
+ * (docs/architecture.md#input-rules) like any other 4xx (Node's own answer is a bare status line),
+ * then the connection is closed. A connection that is gone, or already has an answer under way, is
+ * only closed.
  */
 function answerClientError(err: Error & { code?: string }, socket: Duplex): void {
   // Node's own check (lib/_http_server.js): the response of the request being read, if any.
@@ -55,10 +56,10 @@ function answerClientError(err: Error & { code?: string }, socket: Duplex): void
   }
   const error: AppError =
     err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-      ? new RequestTimeoutError()
+      ? requestTimeout()
       : err.code === 'HPE_HEADER_OVERFLOW'
-        ? new HeadersTooLargeError()
-        : new MalformedRequestError();
+        ? headersTooLarge()
+        : malformedRequest();
   const body = JSON.stringify({ errcode: error.errcode, errmsg: error.message });
   socket.end(
     `HTTP/1.1 ${error.status} ${http.STATUS_CODES[error.status] ?? ''}\r\n` +

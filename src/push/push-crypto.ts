@@ -1,8 +1,9 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /**
- * Signatures and AES for WeChat's message push (WECHAT.md §4). Pure: no clock, no I/O; the caller
- * supplies timestamp and nonce, and may supply the 16 random bytes so replies are reproducible.
+ * Signatures and AES for WeChat's message push (docs/wechat.md#message-push). Pure: no clock, no
+ * I/O; the caller supplies timestamp and nonce, and may supply the 16 random bytes so replies are
+ * reproducible.
  */
 
 export type PushCryptoFailure =
@@ -44,7 +45,7 @@ export interface EncryptedReply {
   Nonce: string;
 }
 
-// WeChat pads to 32-byte blocks although AES works on 16 (WECHAT.md §4).
+// WeChat pads to 32-byte blocks although AES works on 16 (docs/wechat.md#aes).
 const PAD_BLOCK = 32;
 const RANDOM_BYTES = 16;
 const HEADER_BYTES = RANDOM_BYTES + 4;

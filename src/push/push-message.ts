@@ -2,8 +2,9 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { parse as parseLosslessJson } from 'lossless-json';
 
 /**
- * Parsing and normalizing WeChat push bodies (WECHAT.md §4). Every scalar stays a string: ids such
- * as MsgId 1864323726461255680 exceed Number.MAX_SAFE_INTEGER, in XML and in JSON alike.
+ * Parsing and normalizing WeChat push bodies (docs/wechat.md#message-push). Every scalar stays a
+ * string: ids such as MsgId 1864323726461255680 exceed Number.MAX_SAFE_INTEGER, in XML and in JSON
+ * alike.
  */
 
 export type PushFormat = 'xml' | 'json';
@@ -151,7 +152,7 @@ export function normalizePushMessage(obj: Record<string, unknown>): PushMessage 
   return message;
 }
 
-/** The key under which WeChat's retries of one push collide (WECHAT.md §4). */
+/** The key under which WeChat's retries of one push collide (docs/wechat.md#retries-and-ids). */
 export function dedupKey(msg: PushMessage): string {
   if (msg.msgId !== undefined && msg.msgId !== '') return `msgid:${msg.msgId}`;
   return `evt:${msg.fromUserName}:${msg.createTime}:${msg.event ?? ''}`;

@@ -3,8 +3,8 @@
  * The HTTP plumbing (latency, hanging, keep-alive) lives in wechat-sandbox.ts.
  */
 import { randomBytes } from 'node:crypto';
-import { checkTemplateData } from '../wechat/field-rules';
 import type { FaultStep, SandboxFaults } from './faults';
+import { firstFieldProblem } from './field-rules';
 import { looksLikeOpenId, openIdFor, userOfCode } from './openid';
 import { errorBody } from './replies';
 import type { TokenRegistry } from './token-registry';
@@ -187,12 +187,9 @@ export function sendSubscribeMessage(state: ApiState, req: ApiRequest, random: (
     return fail(state, 47003, 'data is empty');
   }
   const entries = data as Record<string, { value: string }>;
-  const [problem] = checkTemplateData(entries);
-  if (problem) {
-    const value: unknown = (entries[problem.key] as { value?: unknown } | null)?.value;
-    const empty = value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
-    return fail(state, 47003, `data.${problem.key}.value ${empty ? 'is empty' : 'invalid'}`);
-  }
+  const problem = firstFieldProblem(entries);
+  if (problem)
+    return fail(state, 47003, `data.${problem.key}.value ${problem.empty ? 'is empty' : 'invalid'}`);
   if (state.faults.noQuotaFor.includes(body.touser)) return fail(state, 43101);
 
   const message: SentMessage = {

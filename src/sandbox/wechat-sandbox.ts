@@ -1,6 +1,6 @@
 /**
  * A WeChat API sandbox: an HTTP server on loopback that answers like api.weixin.qq.com for the
- * calls tixing makes (WECHAT.md §1–3), with switchable faults. `npm start` without credentials
+ * calls tixing makes (docs/wechat.md), with switchable faults. `npm start` without credentials
  * runs it in-process; tests, drills and benchmarks talk to it over HTTP and steer it through the
  * `/__sandbox/*` endpoints (the fault switches are described in faults.ts).
  */

@@ -3,7 +3,8 @@ import { occurrenceId, type DeliveryAttempt, type LastResult, type Reminder } fr
 import type { Logger } from '../logger';
 import { isRedisUnavailable } from '../store/redis';
 import type { FinishInput, ReminderStore } from '../store/reminder-store';
-import type { MessageSender, PauseWindow, SendOutcome } from '../wechat/message-sender';
+import type { PauseWindow } from '../store/send-pause-store';
+import type { MessageSender, SendOutcome } from '../wechat/message-sender';
 import { latestOccurrenceAtOrBefore, nextOccurrence } from './recurrence';
 
 export interface DispatcherOptions {
@@ -98,7 +99,8 @@ export class Dispatcher {
    * another instance takes them), waits up to `timeoutMs` for those in flight, and then gives
    * back the claims of any still unfinished so another instance takes them at once instead of
    * after their lease. A send still waiting for WeChat's answer at that point may then be sent
-   * twice, the price of a bounded stop (a WeChat call times out well within the default 10 s).
+   * twice, the price of a bounded stop (a WeChat call times out well within the instance's
+   * DRAIN_TIMEOUT_MS, src/instance.ts).
    */
   async drain(timeoutMs: number): Promise<DrainResult> {
     this.accepting = false;
@@ -258,10 +260,11 @@ export class Dispatcher {
   /**
    * Which instant to announce (null: record a miss), until when it may be retried, and where a
    * recurring reminder goes next. An occurrence may be sent until the misfire grace after its slot
-   * has passed — or, if a 45009 pause held it back, the grace after the pause's end (SPEC §5: a
-   * pause never turns a send into a miss). A recurring reminder sends at most one message however
-   * many of its slots came due meanwhile, the latest still within its grace (coalescing), and moves
-   * on to its first slot after now; slots come from the rule, never from "now", so nothing drifts.
+   * has passed — or, if a 45009 pause held it back, the grace after the pause's end (a pause never
+   * turns a send into a miss: docs/architecture.md#a-pause-is-never-a-miss). A recurring reminder
+   * sends at most one message however many of its slots came due meanwhile, the latest still within
+   * its grace (coalescing), and moves on to its first slot after now; slots come from the rule,
+   * never from "now", so nothing drifts.
    */
   private async plan(reminder: Reminder, slot: number, now: number): Promise<Plan> {
     const { graceMs } = this.options;

@@ -1,5 +1,5 @@
 /**
- * When a daily or cron reminder fires (SPEC §4 `repeat`, §5 scheduling guarantees), as pure
+ * When a daily or cron reminder fires (docs/architecture.md#slots-come-from-the-rule-not-from-now), as pure
  * functions of (repeat, timezone, instant): no clock, no Redis, no timers.
  *
  * Occurrences are wall-clock times in the reminder's zone, and each wall time becomes one instant,
@@ -137,7 +137,7 @@ export function nextOccurrence(repeat: Repeat, timezone: string, afterMs: number
 
 /**
  * The most recent occurrence in [notBeforeMs, atMs], or null. After downtime the scheduler sends
- * this one occurrence and drops the older ones it missed (coalescing, SPEC §5).
+ * this one occurrence and drops the older ones it missed (docs/architecture.md#coalescing-is-exact).
  */
 export function latestOccurrenceAtOrBefore(
   repeat: Repeat,

@@ -2,7 +2,7 @@ import type { ReminderStore } from '../store/reminder-store';
 
 /**
  * Statuses of reminders that will not fire again unless their owner re-arms them with a PATCH
- * (which the purge re-checks). `done` is the lifecycle's "marked done" (SPEC §4).
+ * (which the purge re-checks). `done` is the lifecycle's "marked done" (docs/architecture.md#retention).
  */
 export const PURGEABLE_STATUSES: readonly string[] = [
   'sent',
@@ -27,12 +27,12 @@ export interface RetentionRun {
 }
 
 /**
- * RETENTION_DAYS (SPEC §3): finished and cancelled reminders, with their delivery records, are
- * purged once unchanged (`updatedAt`) for `retentionMs`. Each run examines the next bounded range
- * of reminder ids from a cursor every instance shares, so several instances split the work, a run
- * never blocks Redis or the sweep for long, and every reminder is looked at once per pass however it
- * finished (the send, a cancel, `done`, or records written before this existed). A record thus lives
- * RETENTION_DAYS plus at most one pass over the ids.
+ * RETENTION_DAYS (docs/architecture.md#retention): finished and cancelled reminders, with their
+ * delivery records, are purged once unchanged (`updatedAt`) for `retentionMs`. Each run examines
+ * the next bounded range of reminder ids from a cursor every instance shares, so several instances
+ * split the work, a run never blocks Redis or the sweep for long, and every reminder is looked at
+ * once per pass however it finished (the send, a cancel, `done`, or records written before this
+ * existed). A record thus lives RETENTION_DAYS plus at most one pass over the ids.
  */
 export class Retention {
   private readonly now: () => number;

@@ -1,21 +1,19 @@
-import { probeWritable, redisFault, type Redis } from '../store/redis';
+import type { RedisHealth, RedisProbe } from '../store/redis-probe';
+
+export type { RedisHealth } from '../store/redis-probe';
+
+/** The probe's default answer bound, ms: load balancers give up early. */
+export const PROBE_TIMEOUT_MS = 1000;
 
 export interface HealthDeps {
-  redis: Redis;
+  probe: Pick<RedisProbe, 'health'>; // whether Redis would take a write now
   version: string;
   instanceId: string;
   scheduler?: { readonly running: boolean; readonly size: number };
   now: () => number;
   startedAt: number;
-  timeoutMs?: number; // the probe's answer bound, default 1000 (load balancers give up early)
+  timeoutMs?: number; // the probe's answer bound, ms, default PROBE_TIMEOUT_MS
 }
-
-/**
- * What Redis can do for us right now: `up` (takes writes), `down` (no connection), `unresponsive`
- * (connected, but no answer in time: stalled), `loading` (restarted, reading its data: LOADING),
- * `out_of_memory` (maxmemory reached under noeviction: OOM, writes refused).
- */
-export type RedisHealth = 'up' | 'down' | 'unresponsive' | 'loading' | 'out_of_memory';
 
 export interface HealthReport {
   ok: boolean;
@@ -39,7 +37,7 @@ export class HealthService {
 
   async check(): Promise<HealthReport> {
     const { scheduler } = this.deps;
-    const redis = await this.redisHealth();
+    const redis = await this.deps.probe.health(this.deps.timeoutMs ?? PROBE_TIMEOUT_MS);
     const ok = redis === 'up';
     return {
       ok,
@@ -53,32 +51,5 @@ export class HealthService {
         uptimeSeconds: Math.round((this.deps.now() - this.deps.startedAt) / 1000),
       },
     };
-  }
-
-  private async redisHealth(): Promise<RedisHealth> {
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<RedisHealth>((resolve) => {
-      timer = setTimeout(resolve, this.deps.timeoutMs ?? 1000, 'unresponsive');
-    });
-    const probed = probeWritable(this.deps.redis).then(
-      (): RedisHealth => 'up',
-      (err: unknown): RedisHealth => {
-        switch (redisFault(err)) {
-          case 'timeout':
-            return 'unresponsive';
-          case 'loading':
-            return 'loading';
-          case 'out_of_memory':
-            return 'out_of_memory';
-          default:
-            return 'down';
-        }
-      },
-    );
-    try {
-      return await Promise.race([probed, timedOut]);
-    } finally {
-      clearTimeout(timer);
-    }
   }
 }

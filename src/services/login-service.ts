@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import {
-  BadLoginCodeError,
-  ForbiddenError,
-  RateLimitedError,
-  ServiceUnavailableError,
-  UnauthorizedError,
+  loginBlocked,
+  loginCodeInvalid,
+  loginCodeUsed,
+  loginRateLimited,
+  sessionExpired,
+  wechatUnavailable,
 } from '../errors';
-import type { Keys } from '../store/keys';
-import type { Redis } from '../store/redis';
+import type { SessionStore } from '../store/session-store';
 import { WeChatApiError, isWeChatError } from '../wechat/errors';
 import type { WeChatClient } from '../wechat/wechat-client';
 
@@ -17,8 +17,7 @@ export interface Session {
 }
 
 export interface LoginServiceDeps {
-  redis: Redis;
-  keys: Keys;
+  sessions: Pick<SessionStore, 'create' | 'openidOf'>;
   wechat: Pick<WeChatClient, 'code2Session'>;
   sessionTtlSeconds: number;
   now: () => number;
@@ -28,31 +27,20 @@ export interface LoginServiceDeps {
 export class LoginService {
   constructor(private readonly deps: LoginServiceDeps) {}
 
-  async login(code: string): Promise<{ token: string; expiresAt: string }> {
-    const { redis, keys, sessionTtlSeconds, now } = this.deps;
-    const { openid, sessionKey, unionid } = await this.code2Session(code);
+  /** A new session for the user of a wx.login code; `expiresAt` in epoch ms. */
+  async login(code: string): Promise<{ token: string; expiresAt: number }> {
+    const { sessions, sessionTtlSeconds, now } = this.deps;
+    const session = await this.code2Session(code);
     const token = randomBytes(32).toString('base64url');
     const at = now();
-    const expiresAt = new Date(at + sessionTtlSeconds * 1000).toISOString();
-    await redis
-      .multi()
-      .hSet(keys.session(token), { openid, sessionKey, createdAt: String(at) })
-      .expire(keys.session(token), sessionTtlSeconds)
-      .hSetNX(keys.user(openid), 'createdAt', new Date(at).toISOString())
-      .hSet(keys.user(openid), {
-        openid,
-        lastLoginAt: new Date(at).toISOString(),
-        ...(unionid ? { unionid } : {}),
-      })
-      .exec();
-    return { token, expiresAt };
+    await sessions.create(token, session, at, sessionTtlSeconds);
+    return { token, expiresAt: at + sessionTtlSeconds * 1000 };
   }
 
   /** Resolves a bearer token to its session, or throws 401. */
   async authenticate(token: string): Promise<Session> {
-    const { redis, keys } = this.deps;
-    const openid = await redis.hGet(keys.session(token), 'openid');
-    if (!openid) throw new UnauthorizedError('session expired or unknown: log in again', 40102);
+    const openid = await this.deps.sessions.openidOf(token);
+    if (!openid) throw sessionExpired();
     return { openid, token };
   }
 
@@ -64,21 +52,14 @@ export class LoginService {
       if (err instanceof WeChatApiError) {
         switch (err.kind) {
           case 'bad_code':
-            throw new BadLoginCodeError(
-              err.errcode === 40163
-                ? 'the login code was already used: call wx.login again'
-                : 'the login code is invalid',
-              { cause: err },
-            );
+            throw err.errcode === 40163 ? loginCodeUsed({ cause: err }) : loginCodeInvalid({ cause: err });
           case 'rate_limited':
-            throw new RateLimitedError('too many logins for this user, try again in a minute', {
-              cause: err,
-            });
+            throw loginRateLimited({ cause: err });
           case 'blocked':
-            throw new ForbiddenError('WeChat refused this user (high-risk account)', 40302, { cause: err });
+            throw loginBlocked({ cause: err });
         }
       }
-      throw new ServiceUnavailableError('WeChat is unavailable, try again shortly', 50302, { cause: err });
+      throw wechatUnavailable({ cause: err });
     }
   }
 }

@@ -1,9 +1,15 @@
 import {
-  ForbiddenError,
-  MalformedBodyError,
-  NotConfiguredError,
-  PushModeNotConfiguredError,
-  UnauthorizedError,
+  pushModeNotConfigured,
+  pushMsgSignatureInvalid,
+  pushNonceReplayed,
+  pushNotConfigured,
+  pushPlainRefused,
+  pushSignatureInvalid,
+  pushTimestampStale,
+  pushUndecryptable,
+  pushUnreadable,
+  pushWithoutEncrypt,
+  pushWrongApp,
   type AppError,
 } from '../errors';
 import type { Logger } from '../logger';
@@ -55,9 +61,10 @@ const DEDUP_TTL_SECONDS = 24 * 3600; // WeChat retries within seconds; a day is 
 const OPENID = /^[A-Za-z0-9_-]{1,64}$/;
 
 /**
- * WeChat's message push (SPEC §7, WECHAT.md §4): authenticates each request before anything else
- * (signature in constant time, timestamp within 5 minutes, nonce unseen), then decrypts, parses,
- * deduplicates WeChat's retries and applies subscribe-message events.
+ * WeChat's message push (docs/architecture.md#message-push, docs/wechat.md#message-push):
+ * authenticates each request before anything else (signature in constant time, timestamp within 5
+ * minutes, nonce unseen), then decrypts, parses, deduplicates WeChat's retries and applies
+ * subscribe-message events.
  *
  * Processing happens before the route answers `success`, not after: it is one or two Redis round
  * trips (milliseconds, far below WeChat's 5 s), and answering only once the ledger is written
@@ -75,7 +82,7 @@ export class PushService {
 
   /** The push crypto, or 503 when WX_TOKEN is unset; routes call it before reading anything. */
   requireConfigured(): PushCrypto {
-    if (!this.crypto) throw new NotConfiguredError('message push (WX_TOKEN)');
+    if (!this.crypto) throw pushNotConfigured();
     return this.crypto;
   }
 
@@ -87,7 +94,7 @@ export class PushService {
   async verifyEcho(query: EchoQuery, log: Logger = this.deps.logger): Promise<string> {
     const crypto = this.requireConfigured();
     if (!crypto.verifySignature(query.signature, query.timestamp, query.nonce)) {
-      throw this.reject(log, 'bad_signature', new UnauthorizedError('invalid push signature', 40110));
+      throw this.reject(log, 'bad_signature', pushSignatureInvalid());
     }
     this.checkTimestamp(query.timestamp, log);
     await this.claimNonce(query.nonce, log);
@@ -131,28 +138,20 @@ export class PushService {
     const secure = query.encrypt_type === 'aes';
     // The plain signature covers only token, timestamp and nonce: checked before the body is read.
     if (query.signature !== undefined && !crypto.verifySignature(query.signature, timestamp, nonce)) {
-      throw this.reject(log, 'bad_signature', new UnauthorizedError('invalid push signature', 40110));
+      throw this.reject(log, 'bad_signature', pushSignatureInvalid());
     }
     this.checkTimestamp(timestamp, log);
     let encrypt: string | undefined;
     if (secure) {
       encrypt = this.envelopeEncrypt(body, format, log);
       if (!crypto.verifyMsgSignature(query.msg_signature ?? '', timestamp, nonce, encrypt)) {
-        throw this.reject(
-          log,
-          'bad_msg_signature',
-          new UnauthorizedError('invalid push msg_signature', 40110),
-        );
+        throw this.reject(log, 'bad_msg_signature', pushMsgSignatureInvalid());
       }
-      if (!crypto.canDecrypt) throw this.reject(log, 'no_aes_key', new PushModeNotConfiguredError());
+      if (!crypto.canDecrypt) throw this.reject(log, 'no_aes_key', pushModeNotConfigured());
     } else if (crypto.canDecrypt) {
       // With an AES key configured the console is in compatible or secure mode, where WeChat always
       // encrypts; a plain body is covered by no signature at all, so it is not trusted.
-      throw this.reject(
-        log,
-        'plain_refused',
-        new UnauthorizedError('unencrypted push refused: WX_AES_KEY is set', 40113),
-      );
+      throw this.reject(log, 'plain_refused', pushPlainRefused());
     }
     await this.claimNonce(nonce, log);
     if (encrypt === undefined) return body;
@@ -161,27 +160,23 @@ export class PushService {
     } catch (err) {
       if (!(err instanceof PushCryptoError)) throw err;
       if (err.reason === 'appid_mismatch') {
-        throw this.reject(log, err.reason, new ForbiddenError('the push is addressed to another app', 40310));
+        throw this.reject(log, err.reason, pushWrongApp());
       }
-      throw this.reject(log, err.reason, new MalformedBodyError('the push could not be decrypted'));
+      throw this.reject(log, err.reason, pushUndecryptable());
     }
   }
 
   private checkTimestamp(timestamp: string, log: Logger): void {
     const skew = Math.abs(this.deps.now() / 1000 - Number(timestamp));
     if (!(skew <= MAX_SKEW_SECONDS)) {
-      throw this.reject(
-        log,
-        'stale_timestamp',
-        new UnauthorizedError('push timestamp outside ±5 minutes', 40111),
-      );
+      throw this.reject(log, 'stale_timestamp', pushTimestampStale());
     }
   }
 
   /** Spends a nonce; GETs and POSTs share one namespace, so neither can replay the other. */
   private async claimNonce(nonce: string, log: Logger): Promise<void> {
     if (!(await this.deps.store.claimNonce(nonce, NONCE_TTL_SECONDS))) {
-      throw this.reject(log, 'replayed_nonce', new UnauthorizedError('push nonce already used', 40112));
+      throw this.reject(log, 'replayed_nonce', pushNonceReplayed());
     }
   }
 
@@ -191,11 +186,7 @@ export class PushService {
       return parse();
     } catch (err) {
       if (!(err instanceof PushFormatError)) throw err;
-      throw this.reject(
-        log,
-        err.reason,
-        new MalformedBodyError(`the push could not be read: ${err.message}`),
-      );
+      throw this.reject(log, err.reason, pushUnreadable(err.message));
     }
   }
 
@@ -203,11 +194,7 @@ export class PushService {
   private envelopeEncrypt(body: string, format: PushFormat, log: Logger): string {
     const encrypt = this.read(log, () => readEnvelopeEncrypt(body, format));
     if (encrypt !== undefined) return encrypt;
-    throw this.reject(
-      log,
-      'missing_encrypt',
-      new MalformedBodyError('encrypt_type=aes but the body has no Encrypt'),
-    );
+    throw this.reject(log, 'missing_encrypt', pushWithoutEncrypt());
   }
 
   private async process(message: PushMessage, log: Logger): Promise<PushOutcome> {

@@ -1,12 +1,12 @@
 /**
  * The rules of a reminder only the service can check — its schedule (`at`, `repeat`, `timezone`)
  * and its template's field rules — merged with the shape problems the route's schema found, so
- * that one 400 names every problem of the body at once (SPEC §4 "Input rules").
+ * that one 400 names every problem of the body at once (docs/architecture.md#input-rules).
  */
 import type { Repeat } from '../domain/reminder';
 import { parseIsoInstant } from '../domain/instant';
 import { canonicalZone } from '../domain/time-zone';
-import { ValidationError, type ErrorDetail } from '../errors';
+import { invalidRequest, type ErrorDetail } from '../errors';
 import { firstOccurrence, validateRepeat } from '../scheduler/recurrence';
 import { validateReminderTemplate, type TemplateCatalog } from '../wechat/templates';
 
@@ -72,7 +72,7 @@ export function checkReminder(
     problems.push(...templateProblems.filter((p) => !invalid.has(p.path.split('.')[0] ?? '')));
   }
   const all = [...shape.problems, ...problems.map((p) => renamed(p, shape.names))];
-  if (all.length > 0 || scheduled === null || zone === null) throw new ValidationError(all);
+  if (all.length > 0 || scheduled === null || zone === null) throw invalidRequest(all);
   return { fireAt: scheduled, timezone: zone };
 }
 

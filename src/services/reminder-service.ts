@@ -1,18 +1,18 @@
 import {
-  publicReminder,
   reminderToHash,
+  type DeliveryAttempt,
   type Reminder,
   type ReminderKind,
   type ReminderStatus,
   type Repeat,
 } from '../domain/reminder';
 import { canonicalZone } from '../domain/time-zone';
-import { ConflictError, IdempotencyKeyReusedError, NotFoundError } from '../errors';
+import { idempotencyKeyReused, pendingLimitReached, reminderCancelled, reminderNotFound } from '../errors';
 import type { ReminderStore } from '../store/reminder-store';
 import type { TemplateCatalog } from '../wechat/templates';
 import { CLEAN_SHAPE, checkReminder, type Shape } from './reminder-rules';
 
-export const PENDING_LIMIT = 500; // pending reminders per user (SPEC §4)
+export const PENDING_LIMIT = 500; // pending reminders per user (docs/architecture.md#input-rules)
 const IDEMPOTENCY_TTL_SECONDS = 24 * 3600; // how long a create's Idempotency-Key is remembered
 const DELIVERIES_SHOWN = 10;
 
@@ -26,6 +26,20 @@ export interface ReminderInput {
   page?: string;
   data?: Record<string, string> | null;
 }
+
+/** The fields a create sets and an edit may change. */
+type Editable = Pick<Reminder, 'title' | 'detail' | 'templateId' | 'page' | 'timezone' | 'repeat' | 'data'>;
+// What an edit writes; status, schedule and counts are the scripts' (update-reminder.lua).
+const EDITED_FIELDS = [
+  'title',
+  'detail',
+  'templateId',
+  'page',
+  'timezone',
+  'repeat',
+  'data',
+  'updatedAt',
+] as const satisfies readonly (keyof Reminder)[];
 
 export interface CreateOptions {
   kind?: ReminderKind;
@@ -53,48 +67,48 @@ export class ReminderService {
     this.defaultTimezone = canonicalZone(deps.defaultTimezone) ?? deps.defaultTimezone;
   }
 
+  /** A new reminder, or on a replayed Idempotency-Key the first one as it is now. */
   async create(
     openid: string,
     input: ReminderInput,
+    options?: CreateOptions,
+  ): Promise<{ reminder: Reminder; replayed: boolean }>;
+  /** A route's draft: it may lack the fields its shape problems name (a missing title among them). */
+  async create(
+    openid: string,
+    input: Partial<ReminderInput>,
+    options: CreateOptions & { shape: Shape },
+  ): Promise<{ reminder: Reminder; replayed: boolean }>;
+  async create(
+    openid: string,
+    input: Partial<ReminderInput>,
     options: CreateOptions = {},
-  ): Promise<{ reminder: Record<string, unknown>; replayed: boolean }> {
-    const { store, catalog, now } = this.deps;
+  ): Promise<{ reminder: Reminder; replayed: boolean }> {
+    const { store, now } = this.deps;
     const at = now();
-    const templateId = input.templateId ?? this.deps.defaultTemplateId;
-    const repeat = input.repeat ?? null;
-    const detail = input.detail ?? '';
-    const data = input.data ?? null;
-    const { fireAt, timezone } = checkReminder(
-      {
-        title: input.title,
-        detail,
-        templateId,
-        timezone: input.timezone ?? this.defaultTimezone,
-        repeat,
-        data,
-        at: input.at,
-        retime: true,
-      },
-      options.shape ?? CLEAN_SHAPE,
-      { catalog, defaultTimezone: this.defaultTimezone, now: at },
-    );
-
-    const record: Omit<Reminder, 'fireCount' | 'lastResult'> = {
+    const defaults: Editable = {
+      title: '',
+      detail: '',
+      templateId: this.deps.defaultTemplateId,
+      page: '',
+      timezone: this.defaultTimezone,
+      repeat: null,
+      data: null,
+    };
+    const shape = options.shape ?? CLEAN_SHAPE;
+    const { edited, fireAt } = this.compose(defaults, input, { retime: true }, shape, at);
+    const record: Reminder = {
       id: '',
       openid,
       kind: options.kind ?? 'reminder',
-      title: input.title,
-      detail,
-      templateId,
-      page: input.page ?? '',
-      timezone,
-      repeat,
-      data,
+      ...edited,
       cid: options.cid ?? null,
       nextFireAt: fireAt,
       status: 'pending',
       createdAt: at,
       updatedAt: at,
+      fireCount: 0,
+      lastResult: null,
       ...(options.idempotency ? { requestHash: options.idempotency.fingerprint } : {}),
     };
     const { id: _omit, ...fields } = reminderToHash(record);
@@ -103,40 +117,34 @@ export class ReminderService {
       idempotencyKey: options.idempotency?.key,
       idempotencyTtlSeconds: IDEMPOTENCY_TTL_SECONDS,
     });
-    if (created.outcome === 'limit') {
-      throw new ConflictError(
-        `at most ${PENDING_LIMIT} pending reminders per user: delete some first`,
-        40902,
-      );
-    }
+    if (created.outcome === 'limit') throw pendingLimitReached(PENDING_LIMIT);
     if (created.outcome === 'ok') {
       await this.deps.schedule.publishUpsert(created.id, fireAt);
       // The record just written is the answer: no read-back on the hot path.
-      const reminder = { ...record, id: created.id, fireCount: 0, lastResult: null };
-      return { reminder: publicReminder(reminder), replayed: false };
+      return { reminder: { ...record, id: created.id }, replayed: false };
     }
     // A replay answers the first reminder as it is now (it may have been sent since), but only
     // to the request that made it: the same key with another body or route is a client bug.
     const reminder = await store.get(created.id);
-    if (!reminder) throw new NotFoundError('reminder not found', 40402);
+    if (!reminder) throw reminderNotFound();
     if (reminder.requestHash !== undefined && reminder.requestHash !== options.idempotency?.fingerprint) {
-      throw new IdempotencyKeyReusedError();
+      throw idempotencyKeyReused();
     }
-    return { reminder: publicReminder(reminder), replayed: true };
+    return { reminder, replayed: true };
   }
 
-  async get(openid: string, id: string): Promise<Record<string, unknown>> {
+  /** The reminder and its latest delivery attempts, newest first. */
+  async get(openid: string, id: string): Promise<{ reminder: Reminder; deliveries: DeliveryAttempt[] }> {
     const reminder = await this.owned(openid, id);
     const deliveries = await this.deps.store.deliveries(id, DELIVERIES_SHOWN);
-    return { ...publicReminder(reminder), deliveries };
+    return { reminder, deliveries };
   }
 
   async list(
     openid: string,
     query: { status?: ReminderStatus; cursor?: string; limit: number },
-  ): Promise<{ items: Record<string, unknown>[]; nextCursor: string | null }> {
-    const page = await this.deps.store.listByUser(openid, query);
-    return { items: page.items.map(publicReminder), nextCursor: page.nextCursor };
+  ): Promise<{ items: Reminder[]; nextCursor: string | null }> {
+    return this.deps.store.listByUser(openid, query);
   }
 
   async update(
@@ -144,72 +152,66 @@ export class ReminderService {
     id: string,
     patch: Partial<ReminderInput>,
     shape: Shape = CLEAN_SHAPE,
-  ): Promise<Record<string, unknown>> {
-    const { store, catalog, now } = this.deps;
+  ): Promise<Reminder> {
+    const { store, now } = this.deps;
     const current = await this.owned(openid, id);
-    if (current.status === 'cancelled') throw new ConflictError('the reminder is cancelled', 40903);
+    if (current.status === 'cancelled') throw reminderCancelled();
     const at = now();
-    const repeat = patch.repeat !== undefined ? patch.repeat : current.repeat;
     const touched = (field: keyof ReminderInput) => patch[field] !== undefined || shape.invalid.has(field);
     const retimed = touched('at') || touched('repeat') || touched('timezone');
-    const title = patch.title ?? current.title;
-    const detail = patch.detail ?? current.detail;
-    const templateId = patch.templateId ?? current.templateId;
-    const data = patch.data !== undefined ? patch.data : current.data;
     // A finished reminder that is not re-timed renders its template with "now", for validation only.
-    const { fireAt, timezone } = checkReminder(
-      {
-        title,
-        detail,
-        templateId,
-        timezone: patch.timezone ?? current.timezone,
-        repeat,
-        data,
-        at: patch.at,
-        retime: retimed,
-        keptFireAt: current.nextFireAt ?? at,
-      },
-      shape,
-      { catalog, defaultTimezone: this.defaultTimezone, now: at },
-    );
-
-    const fields: Record<string, string> = {
-      title,
-      detail,
-      templateId,
-      page: patch.page ?? current.page,
-      timezone,
-      repeat: repeat ? JSON.stringify(repeat) : '',
-      data: data ? JSON.stringify(data) : '',
-      updatedAt: String(at),
-    };
+    const schedule = { retime: retimed, keptFireAt: current.nextFireAt ?? at };
+    const { edited, fireAt } = this.compose(current, patch, schedule, shape, at);
+    const hash = reminderToHash({ ...current, ...edited, updatedAt: at });
+    const fields = Object.fromEntries(EDITED_FIELDS.map((field) => [field, hash[field] ?? '']));
     const outcome = await store.update(openid, id, fields, retimed ? fireAt : null, PENDING_LIMIT);
-    if (outcome === 'missing') throw new NotFoundError('reminder not found', 40402);
-    if (outcome === 'cancelled') throw new ConflictError('the reminder is cancelled', 40903);
-    if (outcome === 'limit') {
-      throw new ConflictError(
-        `at most ${PENDING_LIMIT} pending reminders per user: delete some first`,
-        40902,
-      );
-    }
+    if (outcome === 'missing') throw reminderNotFound();
+    if (outcome === 'cancelled') throw reminderCancelled();
+    if (outcome === 'limit') throw pendingLimitReached(PENDING_LIMIT);
     if (retimed) await this.deps.schedule.publishUpsert(id, fireAt);
-    return publicReminder((await store.get(id)) ?? current);
+    return (await store.get(id)) ?? current;
   }
 
-  async cancel(openid: string, id: string): Promise<Record<string, unknown>> {
+  async cancel(openid: string, id: string): Promise<Reminder> {
     const { store, now } = this.deps;
-    if ((await store.cancel(openid, id, now())) === 'missing')
-      throw new NotFoundError('reminder not found', 40402);
+    if ((await store.cancel(openid, id, now())) === 'missing') throw reminderNotFound();
     await this.deps.schedule.publishUpsert(id, null);
     const reminder = await store.get(id);
-    if (!reminder) throw new NotFoundError('reminder not found', 40402);
-    return publicReminder(reminder);
+    if (!reminder) throw reminderNotFound();
+    return reminder;
+  }
+
+  /**
+   * What a create or an edit writes: `input` over `base` (a new reminder's defaults, or the
+   * record as it is), checked by the rules, with the fire time it gives.
+   */
+  private compose(
+    base: Editable,
+    input: Partial<ReminderInput>,
+    schedule: { retime: boolean; keptFireAt?: number },
+    shape: Shape,
+    now: number,
+  ): { edited: Editable; fireAt: number } {
+    const edited: Editable = {
+      title: input.title ?? base.title,
+      detail: input.detail ?? base.detail,
+      templateId: input.templateId ?? base.templateId,
+      page: input.page ?? base.page,
+      timezone: input.timezone ?? base.timezone,
+      // null clears these two: only an absent field keeps the base's
+      repeat: input.repeat !== undefined ? input.repeat : base.repeat,
+      data: input.data !== undefined ? input.data : base.data,
+    };
+    const { catalog } = this.deps;
+    const rules = { catalog, defaultTimezone: this.defaultTimezone, now };
+    const { fireAt, timezone } = checkReminder({ ...edited, at: input.at, ...schedule }, shape, rules);
+    return { edited: { ...edited, timezone }, fireAt };
   }
 
   /** Another user's reminder is indistinguishable from a missing one (404). */
   private async owned(openid: string, id: string): Promise<Reminder> {
     const reminder = /^\d{1,15}$/.test(id) ? await this.deps.store.get(id) : null;
-    if (!reminder || reminder.openid !== openid) throw new NotFoundError('reminder not found', 40402);
+    if (!reminder || reminder.openid !== openid) throw reminderNotFound();
     return reminder;
   }
 }

@@ -1,10 +1,8 @@
 import { REMINDER_STATUSES, type ReminderStatus } from '../domain/reminder';
-import type { Keys } from '../store/keys';
-import type { Redis } from '../store/redis';
+import type { StatsStore } from '../store/stats-store';
 
 export interface StatsServiceDeps {
-  redis: Redis; // shared command connection (not closed here)
-  keys: Keys;
+  store: Pick<StatsStore, 'newestReminderId' | 'statuses' | 'sendCounters'>;
   now: () => number;
   countLimit?: number; // most reminder records read per request, default 100,000
   batchSize?: number; // status reads per pipeline, default 1,000
@@ -75,19 +73,19 @@ export class StatsService {
   }
 
   private async remindersByStatus(): Promise<AdminStats['reminders']> {
-    const { redis, keys } = this.deps;
+    const { store } = this.deps;
     const byStatus = Object.fromEntries(REMINDER_STATUSES.map((s) => [s, 0])) as Record<
       ReminderStatus,
       number
     >;
-    const newest = Number((await redis.get(keys.reminderSeq())) ?? 0);
+    const newest = await store.newestReminderId();
     const oldest = Math.max(1, newest - this.countLimit + 1);
     let counted = 0;
     for (let top = newest; top >= oldest; top -= this.batchSize) {
-      const multi = redis.multi();
       const bottom = Math.max(oldest, top - this.batchSize + 1);
-      for (let id = top; id >= bottom; id -= 1) multi.hGet(keys.reminder(String(id)), 'status');
-      const statuses = (await multi.execAsPipeline()) as unknown as (string | null)[];
+      const ids: number[] = [];
+      for (let id = top; id >= bottom; id -= 1) ids.push(id);
+      const statuses = await store.statuses(ids);
       for (const status of statuses) {
         if (status === null || !(status in byStatus)) continue; // never created, or not a reminder
         byStatus[status as ReminderStatus] += 1;
@@ -98,19 +96,18 @@ export class StatsService {
   }
 
   private async sends(days: number): Promise<SendStats> {
-    const { redis, keys, now } = this.deps;
+    const { store, now } = this.deps;
     const today = Date.parse(new Date(now()).toISOString().slice(0, 10));
     const firstDay = new Date(today - (days - 1) * DAY_MS).toISOString().slice(0, 10);
     const byDay: Record<string, Record<string, number>> = {};
     const total: Record<string, number> = {};
-    const fields = Object.entries(await redis.hGetAll(keys.stats()));
+    const fields = Object.entries(await store.sendCounters());
     // Newest day first; within a day, results in name order, so the answer reads the same each time.
     fields.sort(([a], [b]) => (a < b ? 1 : a > b ? -1 : 0));
-    for (const [field, value] of fields) {
+    for (const [field, count] of fields) {
       const match = /^(\d{4}-\d{2}-\d{2}):([a-z_]+)$/.exec(field);
       if (!match?.[1] || !match[2] || match[1] < firstDay) continue;
       const [, day, result] = match;
-      const count = Number(value);
       (byDay[day] ??= {})[result] = count;
       total[result] = (total[result] ?? 0) + count;
     }

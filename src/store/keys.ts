@@ -1,5 +1,7 @@
+import { occurrenceId } from '../domain/reminder';
+
 /**
- * Every Redis key tixing uses, built in one place (SPEC §8). All keys live under the configured
+ * Every Redis key tixing uses, built in one place (README.md#redis-keys). All keys live under the configured
  * prefix so several deployments (and every test file) can share one Redis.
  */
 export class Keys {
@@ -33,9 +35,9 @@ export class Keys {
   due(): string {
     return `${this.prefix}due`;
   }
-  /** String with a lease (PX): which instance holds an occurrence `<id>:<scheduledAtMs>`. */
-  claim(occurrence: string): string {
-    return `${this.prefix}claim:${occurrence}`;
+  /** String with a lease (PX): which instance holds the occurrence `<id>:<slotMs>` (its owner token). */
+  claim(id: string, slot: number): string {
+    return `${this.prefix}claim:${occurrenceId(id, slot)}`;
   }
   /** Hash: a login session (openid, session_key) with the session TTL. */
   session(token: string): string {

@@ -34,7 +34,6 @@ export const scripts = {
   cancelReminder: new LuaScript('cancel-reminder'),
   claimOccurrence: new LuaScript('claim-occurrence'),
   extendClaim: new LuaScript('extend-claim'),
-  releaseClaim: new LuaScript('release-claim'),
   finishOccurrence: new LuaScript('finish-occurrence'),
   compareAndDelete: new LuaScript('compare-and-delete'),
   takeGrant: new LuaScript('take-grant'),

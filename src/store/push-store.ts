@@ -21,8 +21,9 @@ export interface DeliveryReport {
 }
 
 /**
- * What message push (WECHAT.md §4) keeps in Redis: nonces seen, pushes already processed, and the
- * effects of subscribe-message events on the quota ledger and on delivery records.
+ * What message push (docs/wechat.md#message-push) keeps in Redis: nonces seen, pushes already
+ * processed, and the effects of subscribe-message events on the quota ledger and on delivery
+ * records.
  */
 export class PushStore {
   constructor(

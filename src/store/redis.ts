@@ -9,12 +9,7 @@ import {
   TimeoutError,
   type RedisArgument,
 } from 'redis';
-import {
-  RedisLoadingError,
-  RedisOutOfMemoryError,
-  RedisUnavailableError,
-  type ServiceUnavailableError,
-} from '../errors';
+import { redisLoading, redisOutOfMemory, redisUnavailable, type ServiceUnavailableError } from '../errors';
 import type { Logger } from '../logger';
 
 export type Redis = ReturnType<typeof createRedisClient>;
@@ -164,11 +159,11 @@ export function redisUnavailableError(err: unknown): ServiceUnavailableError | u
     case undefined:
       return undefined;
     case 'loading':
-      return new RedisLoadingError({ cause: err });
+      return redisLoading({ cause: err });
     case 'out_of_memory':
-      return new RedisOutOfMemoryError({ cause: err });
+      return redisOutOfMemory({ cause: err });
     default:
-      return new RedisUnavailableError({ cause: err });
+      return redisUnavailable({ cause: err });
   }
 }
 

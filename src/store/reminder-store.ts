@@ -1,4 +1,5 @@
 import {
+  occurrenceId,
   reminderFromHash,
   type DeliveryAttempt,
   type Reminder,
@@ -29,7 +30,7 @@ export interface FinishInput {
   msgid: string | null;
 }
 
-/** Reminders, their indexes and their occurrences' claims in Redis (SPEC §8). */
+/** Reminders, their indexes and their occurrences' claims in Redis (README.md#redis-keys). */
 export class ReminderStore {
   constructor(
     private readonly redis: Redis,
@@ -102,10 +103,6 @@ export class ReminderStore {
     return hashes.map((h) => reminderFromHash(h));
   }
 
-  async countPending(openid: string): Promise<number> {
-    return this.redis.sCard(this.keys.userPending(openid));
-  }
-
   /** Edits fields and optionally re-times the reminder; see update-reminder.lua. */
   async update(
     openid: string,
@@ -158,7 +155,7 @@ export class ReminderStore {
     const k = this.keys;
     const result = await scripts.claimOccurrence.run<[string, string[]?]>(
       this.redis,
-      [k.reminder(id), k.due(), k.claim(`${id}:${slot}`)],
+      [k.reminder(id), k.due(), k.claim(id, slot)],
       [id, slot, owner, leaseMs],
     );
     if (result[0] !== 'ok' || !result[1])
@@ -172,17 +169,17 @@ export class ReminderStore {
 
   async extendClaim(id: string, slot: number, owner: string, leaseMs: number): Promise<boolean> {
     return (
-      (await scripts.extendClaim.run<number>(
-        this.redis,
-        [this.keys.claim(`${id}:${slot}`)],
-        [owner, leaseMs],
-      )) === 1
+      (await scripts.extendClaim.run<number>(this.redis, [this.keys.claim(id, slot)], [owner, leaseMs])) === 1
     );
   }
 
+  /**
+   * Gives a claim back without an outcome (graceful stop, a 45009 pause) so another instance, or
+   * this one later, takes the occurrence at once; only its owner can.
+   */
   async releaseClaim(id: string, slot: number, owner: string): Promise<boolean> {
     return (
-      (await scripts.releaseClaim.run<number>(this.redis, [this.keys.claim(`${id}:${slot}`)], [owner])) === 1
+      (await scripts.compareAndDelete.run<number>(this.redis, [this.keys.claim(id, slot)], [owner])) === 1
     );
   }
 
@@ -194,7 +191,7 @@ export class ReminderStore {
       [
         k.reminder(input.id),
         k.due(),
-        k.claim(`${input.id}:${input.slot}`),
+        k.claim(input.id, input.slot),
         k.userPending(input.openid),
         k.stats(),
         input.msgid ? k.msgid(input.msgid) : '',
@@ -209,7 +206,7 @@ export class ReminderStore {
         input.now,
         input.statsField,
         MSGID_TTL_SECONDS,
-        `${input.id}:${input.slot}`,
+        occurrenceId(input.id, input.slot),
       ],
     );
   }

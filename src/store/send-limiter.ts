@@ -21,11 +21,12 @@ export interface SendLimiterOptions {
 }
 
 /**
- * USER_DAILY_SEND_LIMIT (SPEC §5): one user receives at most `limit` subscribe messages a day from
- * every feature together, so a runaway cron or a noisy group cannot drain the app's daily quota and
- * pause everybody (45009). Counted in Redis, so every instance and feature shares one count. Anything
- * that sends a subscribe message takes an allowance just before it calls WeChat and gives it back
- * when the message did not go out, as it does with the subscription grant.
+ * USER_DAILY_SEND_LIMIT (docs/architecture.md#per-user-daily-send-limit): one user receives at most
+ * `limit` subscribe messages a day from every feature together, so a runaway cron or a noisy group
+ * cannot drain the app's daily quota and pause everybody (45009). Counted in Redis, so every
+ * instance and feature shares one count. Anything that sends a subscribe message takes an allowance
+ * just before it calls WeChat and gives it back when the message did not go out, as it does with
+ * the subscription grant.
  *
  * A day is the calendar day in DEFAULT_TIMEZONE rather than UTC: the users are in that zone, and a
  * UTC day would reset the count at 08:00 in Shanghai.

@@ -1,5 +1,5 @@
 /**
- * Value rules of subscribe-message fields (WECHAT.md §3, WeChat's 订阅消息参数值内容限制说明).
+ * Value rules of subscribe-message fields (docs/wechat.md#field-rules, WeChat's 订阅消息参数值内容限制说明).
  *
  * A value that breaks its rule makes WeChat answer 47003 at send time, when nobody can fix it any
  * more; these checks run when a reminder is created so the mistake is a 400 instead. Where the

@@ -1,27 +1,22 @@
 import type { DeliveryAttempt, Reminder } from '../domain/reminder';
 import type { Logger } from '../logger';
-import type { Keys } from '../store/keys';
-import { LuaScript } from '../store/lua-script';
 import type { QuotaStore } from '../store/quota-store';
-import type { Redis } from '../store/redis';
 import type { SendLimiter } from '../store/send-limiter';
+import type { PauseWindow, SendPauseStore } from '../store/send-pause-store';
 import { isWeChatError, type WeChatError } from './errors';
-import { renderTemplateData, type TemplateCatalog } from './templates';
+import {
+  renderTemplateData,
+  TemplateRenderError,
+  UnknownTemplateError,
+  type TemplateCatalog,
+} from './templates';
 import type { TokenManager } from './token-manager';
 import type { SubscribeMessage, WeChatClient } from './wechat-client';
 
-const recordSendPause = new LuaScript('record-send-pause');
-// How long a pause's window is remembered after it ends: long enough that an occurrence it held
-// back is still recorded missed for the right reason by an instance that was down meanwhile.
-const PAUSE_WINDOW_KEPT_MS = 24 * 3600_000;
 // How long this instance trusts its last read of the pause window (it changes only on a 45009).
 const PAUSE_WINDOW_CACHE_MS = 1000;
 
-/** The span of the latest 45009 pause (merged with the one before when they overlapped). */
-export interface PauseWindow {
-  start: number; // epoch ms
-  end: number; // epoch ms; sends resume then
-}
+export type { PauseWindow } from '../store/send-pause-store';
 
 export interface SendOutcome {
   // lost: the claim went elsewhere mid-retry; rate_limited: the user's USER_DAILY_SEND_LIMIT was reached
@@ -35,11 +30,10 @@ export interface SendOutcome {
 export interface MessageSenderOptions {
   client: Pick<WeChatClient, 'sendSubscribeMessage'>;
   tokens: Pick<TokenManager, 'get' | 'invalidate'>;
-  quota: QuotaStore;
+  quota: Pick<QuotaStore, 'take' | 'refund' | 'zero'>;
   limiter: Pick<SendLimiter, 'take' | 'giveBack' | 'limit'>; // USER_DAILY_SEND_LIMIT
   catalog: TemplateCatalog;
-  redis: Redis;
-  keys: Keys;
+  pauses: Pick<SendPauseStore, 'remainingMs' | 'window' | 'pause'>; // the 45009 pause every instance shares
   logger: Logger;
   miniprogramState: SubscribeMessage['miniprogram_state'];
   quotaMode: 'enforce' | 'ignore';
@@ -48,9 +42,9 @@ export interface MessageSenderOptions {
   backoffBaseMs?: number; // first retry delay before jitter, default 500 ms
   backoffMaxMs?: number; // default 8 s
   pauseMs?: number; // how long a 45009 pauses every instance's sends, default 10 min
-  // MISFIRE_GRACE_SECONDS in ms, default 10 min: a pause starting within it of the last one's end
-  // extends that one's window.
-  graceMs?: number;
+  // MISFIRE_GRACE_SECONDS in ms: a pause starting within it of the last one's end extends that
+  // one's window.
+  graceMs: number;
   now?: () => number;
 }
 
@@ -60,12 +54,13 @@ export interface DeliveryHooks {
 }
 
 /**
- * Sends one occurrence through subscribeMessage.send with the policy of SPEC §5: the ledger is
- * consulted first (QUOTA_MODE=enforce), then the user's daily allowance (USER_DAILY_SEND_LIMIT:
- * past it the occurrence is rate_limited and the grant given back), transient failures are retried
- * with exponential backoff and full jitter up to `maxTries` and never past the deadline, a bad
- * token is replaced once and the send retried once, 43101 zeroes the ledger, 45009 pauses sending
- * for every instance. A message that does not go out gives back its grant and its allowance.
+ * Sends one occurrence through subscribeMessage.send with the policy of
+ * docs/architecture.md#retries-and-wechat-errors: the ledger is consulted first
+ * (QUOTA_MODE=enforce), then the user's daily allowance (USER_DAILY_SEND_LIMIT: past it the
+ * occurrence is rate_limited and the grant given back), transient failures are retried with
+ * exponential backoff and full jitter up to `maxTries` and never past the deadline, a bad token is
+ * replaced once and the send retried once, 43101 zeroes the ledger, 45009 pauses sending for every
+ * instance. A message that does not go out gives back its grant and its allowance.
  */
 export class MessageSender {
   private readonly now: () => number;
@@ -79,20 +74,20 @@ export class MessageSender {
   /** True while WeChat's daily quota pause (45009) is in force on any instance. */
   async isPaused(): Promise<boolean> {
     if (this.pausedUntil > this.now()) return true;
-    const ttl = await this.options.redis.pTTL(this.options.keys.sendPause());
-    this.pausedUntil = ttl > 0 ? this.now() + ttl : 0;
-    return ttl > 0;
+    const ms = await this.options.pauses.remainingMs();
+    this.pausedUntil = ms > 0 ? this.now() + ms : 0;
+    return ms > 0;
   }
 
   /**
-   * The latest pause's window, or null when none happened in the last day. Occurrences it held
-   * back keep their right to be sent until it ends (SPEC §5): the dispatcher counts their grace
-   * from its end.
+   * The latest pause's window, or null when none happened in the last day. Occurrences it held back
+   * keep their right to be sent until it ends (docs/architecture.md#a-pause-is-never-a-miss): the
+   * dispatcher counts their grace from its end.
    */
   async pauseWindow(): Promise<PauseWindow | null> {
     const now = this.now();
     if (this.window && now - this.window.readAt < PAUSE_WINDOW_CACHE_MS) return this.window.value;
-    const value = parseWindow(await this.options.redis.get(this.options.keys.sendPauseWindow()));
+    const value = await this.options.pauses.window();
     this.window = { value, readAt: now };
     return value;
   }
@@ -149,7 +144,11 @@ export class MessageSender {
         ...(reminder.data ? { data: reminder.data } : {}),
       });
     } catch (err) {
-      const errmsg = `template cannot be rendered: ${(err as Error).message}`;
+      // Only what the catalogue can refuse is the reminder's failure; anything else is a bug and
+      // propagates (the claim runs out and the occurrence is tried again) rather than being
+      // recorded as if WeChat or the template had refused it.
+      if (!(err instanceof UnknownTemplateError || err instanceof TemplateRenderError)) throw err;
+      const errmsg = `template cannot be rendered: ${err.message}`;
       this.options.logger.error({ templateId: reminder.templateId, occurrence }, errmsg);
       await record('failed', this.now(), null, errmsg);
       return { status: 'failed', errcode: null, errmsg, msgid: null, attempts: attempt };
@@ -261,14 +260,8 @@ export class MessageSender {
     const pauseMs = this.options.pauseMs ?? 10 * 60_000;
     const start = this.now();
     this.pausedUntil = start + pauseMs;
-    // The window first: a pause whose window was not written could cost held-back sends their grace.
-    const window = await recordSendPause.run<string>(
-      this.options.redis,
-      [this.options.keys.sendPauseWindow()],
-      [start, this.pausedUntil, this.options.graceMs ?? 10 * 60_000, pauseMs + PAUSE_WINDOW_KEPT_MS],
-    );
-    this.window = { value: parseWindow(window), readAt: start };
-    await this.options.redis.set(this.options.keys.sendPause(), '45009', { PX: pauseMs });
+    const window = await this.options.pauses.pause(start, pauseMs, this.options.graceMs);
+    this.window = { value: window, readAt: start };
     this.options.logger.error({ pauseMs }, 'WeChat daily send quota reached (45009): sends paused');
   }
 
@@ -278,9 +271,4 @@ export class MessageSender {
     const cap = Math.min(this.options.backoffMaxMs ?? 8000, base * 2 ** (tries - 1));
     return Math.round(cap / 2 + Math.random() * (cap / 2));
   }
-}
-
-function parseWindow(value: string | null): PauseWindow | null {
-  const match = value ? /^(\d+):(\d+)$/.exec(value) : null;
-  return match ? { start: Number(match[1]), end: Number(match[2]) } : null;
 }

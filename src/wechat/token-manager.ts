@@ -1,14 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logger';
-import type { Keys } from '../store/keys';
-import { scripts } from '../store/lua-script';
-import type { Redis } from '../store/redis';
+import type { StoredToken, TokenStore } from '../store/token-store';
 import { WeChatTransportError } from './errors';
 import type { AccessTokenResult } from './wechat-client';
 
 export interface TokenManagerOptions {
-  redis: Redis;
-  keys: Keys;
+  store: Pick<TokenStore, 'read' | 'write' | 'dropIfCurrent' | 'lock' | 'unlock' | 'markForceRefresh'>;
   fetchToken: (forceRefresh: boolean) => Promise<AccessTokenResult>; // WeChatClient.stableToken
   logger: Logger;
   now?: () => number;
@@ -18,17 +15,12 @@ export interface TokenManagerOptions {
   onFetch?: (forceRefresh: boolean) => void; // metrics hook
 }
 
-interface StoredToken {
-  token: string;
-  expiresAt: number; // epoch ms at which we stop using it
-}
-
 const FORCE_REFRESH_SPACING_SECONDS = 30; // WeChat refuses force_refresh more often
 
 /**
- * One access_token for every instance (SPEC §6): kept in Redis with its expiry, fetched with
- * stable_token by whoever takes the refresh lock, while every other caller — in this process
- * (one shared promise) or in another (polling Redis) — waits for that one fetch.
+ * One access_token for every instance (docs/architecture.md#one-access-token): kept in Redis with
+ * its expiry, fetched with stable_token by whoever takes the refresh lock, while every other caller
+ * — in this process (one shared promise) or in another (polling Redis) — waits for that one fetch.
  */
 export class TokenManager {
   private cached: StoredToken | undefined;
@@ -55,30 +47,25 @@ export class TokenManager {
    */
   async invalidate(token: string): Promise<void> {
     if (this.cached?.token === token) this.cached = undefined;
-    const { redis, keys } = this.options;
-    const stored = await redis.get(keys.accessToken());
-    if (stored && parse(stored)?.token === token) {
-      await scripts.compareAndDelete.run(redis, [keys.accessToken()], [stored]);
-    }
+    await this.options.store.dropIfCurrent(token);
     this.badToken = token;
   }
 
   private badToken: string | undefined;
 
   private async load(force: boolean): Promise<string> {
-    const { redis, keys } = this.options;
+    const { store } = this.options;
     const deadline = this.now() + this.lockTtlMs * 3;
     const owner = randomUUID();
     while (this.now() < deadline) {
       const current = await this.readShared();
       if (current) return current;
-      const locked = await redis.set(keys.accessTokenLock(), owner, { NX: true, PX: this.lockTtlMs });
-      if (locked) {
+      if (await store.lock(owner, this.lockTtlMs)) {
         try {
           // Someone may have stored a token between our read and our lock.
           return (await this.readShared()) ?? (await this.fetchAndStore(force));
         } finally {
-          await scripts.compareAndDelete.run(redis, [keys.accessTokenLock()], [owner]);
+          await store.unlock(owner);
         }
       }
       await new Promise((resolve) => setTimeout(resolve, this.options.pollMs ?? 25));
@@ -87,14 +74,14 @@ export class TokenManager {
   }
 
   private async readShared(): Promise<string | undefined> {
-    const stored = parse(await this.options.redis.get(this.options.keys.accessToken()));
+    const stored = await this.options.store.read();
     if (!stored || stored.expiresAt <= this.now() || stored.token === this.badToken) return undefined;
     this.cached = stored;
     return stored.token;
   }
 
   private async fetchAndStore(force: boolean): Promise<string> {
-    const { redis, keys, logger } = this.options;
+    const { store, logger } = this.options;
     let result = await this.fetch(force);
     if (result.accessToken === this.badToken && !force && (await this.mayForce())) {
       logger.warn('stable_token returned the token WeChat just rejected: forcing a refresh');
@@ -104,7 +91,7 @@ export class TokenManager {
     const lifetimeMs = result.expiresIn * 1000;
     const ttlMs = Math.floor(Math.max(lifetimeMs - this.refreshAheadMs, Math.min(30_000, lifetimeMs / 2)));
     const stored: StoredToken = { token: result.accessToken, expiresAt: this.now() + ttlMs };
-    await redis.set(keys.accessToken(), JSON.stringify(stored), { PX: ttlMs });
+    await store.write(stored, ttlMs);
     this.cached = stored;
     this.badToken = undefined;
     return stored.token;
@@ -118,18 +105,6 @@ export class TokenManager {
 
   /** At most one force_refresh per 30 s across all instances. */
   private async mayForce(): Promise<boolean> {
-    const { redis, keys } = this.options;
-    const ok = await redis.set(keys.accessTokenForce(), '1', { NX: true, EX: FORCE_REFRESH_SPACING_SECONDS });
-    return ok === 'OK';
-  }
-}
-
-function parse(value: string | null): StoredToken | undefined {
-  if (!value) return undefined;
-  try {
-    const parsed = JSON.parse(value) as StoredToken;
-    return typeof parsed.token === 'string' && typeof parsed.expiresAt === 'number' ? parsed : undefined;
-  } catch {
-    return undefined;
+    return this.options.store.markForceRefresh(FORCE_REFRESH_SPACING_SECONDS);
   }
 }

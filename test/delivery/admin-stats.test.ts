@@ -1,22 +1,18 @@
 import type { WeChatSandbox } from '../../src/sandbox/wechat-sandbox';
 import { StatsService } from '../../src/services/stats-service';
-import { startInstance, startSandbox, type TestInstance } from '../support/harness';
-import { api, createReminder, FAST_TUNING, login, settled } from './delivery-helpers';
+import { StatsStore } from '../../src/store/stats-store';
+import { api, bearer, login, useSandbox, type TestInstance } from '../support/harness';
+import { createReminder, FAST_TUNING, settled } from './delivery-helpers';
 
+const env = useSandbox();
 let sandbox: WeChatSandbox;
 let t: TestInstance;
 let adminToken: string;
 
 beforeAll(async () => {
-  const started = await startSandbox();
-  sandbox = started.sandbox;
-  t = await startInstance({ wxBase: started.url, tuning: FAST_TUNING });
+  ({ sandbox } = env);
+  t = await env.start({ tuning: FAST_TUNING });
   adminToken = t.config.adminToken ?? '';
-});
-
-afterAll(async () => {
-  await t.close();
-  await sandbox.stop();
 });
 
 const DAY_MS = 24 * 3600_000;
@@ -35,19 +31,15 @@ describe('GET /api/admin/stats', () => {
     expect(wrong.body).toMatchObject({ errcode: 40103 });
     const user = await api(t)
       .get('/api/admin/stats')
-      .set('Authorization', await login(t, 'mallory#1'));
+      .set(bearer(await login(t, 'mallory#1')));
     expect(user.status).toBe(401);
   });
 
   it('answers 503 when ADMIN_TOKEN is unset', async () => {
-    const bare = await startInstance({ wxBase: sandbox.url ?? '', config: { adminToken: undefined } });
-    try {
-      const res = await api(bare).get('/api/admin/stats').set('Authorization', `Bearer ${adminToken}`);
-      expect(res.status).toBe(503);
-      expect(res.body.errcode).toBe(50303);
-    } finally {
-      await bare.close();
-    }
+    const bare = await env.start({ config: { adminToken: undefined } });
+    const res = await api(bare).get('/api/admin/stats').set('Authorization', `Bearer ${adminToken}`);
+    expect(res.status).toBe(503);
+    expect(res.body.errcode).toBe(50303);
   });
 
   it('answers 400 naming days when days is out of range', async () => {
@@ -79,7 +71,7 @@ describe('GET /api/admin/stats', () => {
     for (const id of finished) await settled(t, id === finished[2] ? bob : alice, id);
     await createReminder(t, alice, 'later', Date.now() + 3600_000);
     const cancelled = await createReminder(t, bob, 'cancelled', Date.now() + 3600_000);
-    expect((await api(t).delete(`/api/reminders/${cancelled}`).set('Authorization', bob)).status).toBe(200);
+    expect((await api(t).delete(`/api/reminders/${cancelled}`).set(bearer(bob))).status).toBe(200);
     // Older counters: three days ago, and a field that is not a day's counter.
     const old = dayOf(Date.now() - 3 * DAY_MS);
     await t.redis.hSet(t.instance.keys.stats(), {
@@ -116,7 +108,8 @@ describe('GET /api/admin/stats', () => {
   });
 
   it('counts only the newest reminders past its limit and says the count is truncated', async () => {
-    const service = new StatsService({ redis: t.redis, keys: t.instance.keys, now: Date.now, countLimit: 4 });
+    const store = new StatsStore(t.redis, t.instance.keys);
+    const service = new StatsService({ store, now: Date.now, countLimit: 4 });
     const { reminders } = await service.stats(1);
     // Ids 3..6 of the previous test: one failed and one sent fall outside.
     expect(reminders).toEqual({

@@ -1,22 +1,28 @@
 import { DateTime } from 'luxon';
 import { SendLimiter } from '../../src/store/send-limiter';
-import { parseMetrics, valueOf } from '../ops/metrics-text';
-import { startInstance, uniquePrefix, useSandbox, type TestInstance } from '../support/harness';
-import { api, createReminder, FAST_TUNING, login, settled } from './delivery-helpers';
+import { parseMetrics, valueOf } from '../support/metrics-text';
+import {
+  api,
+  bearer,
+  login,
+  uniquePrefix,
+  useSandbox,
+  type ConfigOverrides,
+  type TestInstance,
+} from '../support/harness';
+import { createReminder, FAST_TUNING, settled } from './delivery-helpers';
 
-// SPEC §5: one user never receives more than USER_DAILY_SEND_LIMIT subscribe messages a day from
-// all features together; the rest are recorded `rate_limited`.
+// docs/architecture.md#per-user-daily-send-limit: one user never receives more than
+// USER_DAILY_SEND_LIMIT subscribe messages a day from all features together; the rest are recorded
+// `rate_limited`.
 const env = useSandbox();
 const LIMIT = 3;
 
-async function start(config: Parameters<typeof startInstance>[0]['config'] = {}): Promise<TestInstance> {
-  const t = await startInstance({
-    wxBase: env.url,
+function start(config: ConfigOverrides = {}): Promise<TestInstance> {
+  return env.start({
     config: { redisPrefix: uniquePrefix(), userDailySendLimit: LIMIT, ...config },
     tuning: FAST_TUNING,
   });
-  env.running.push(t);
-  return t;
 }
 
 const titlesSentTo = (openid: string) =>
@@ -49,7 +55,7 @@ describe('USER_DAILY_SEND_LIMIT', () => {
     expect(limited?.deliveries.map((d) => [d.result, d.errcode])).toEqual([['rate_limited', null]]);
 
     // The same outcome in the list filter, admin stats and metrics.
-    const listed = await api(t).get('/api/reminders?status=rate_limited').set('Authorization', alice);
+    const listed = await api(t).get('/api/reminders?status=rate_limited').set(bearer(alice));
     expect(listed.status).toBe(200);
     expect(listed.body.data.items).toHaveLength(2);
     const stats = await api(t)

@@ -1,31 +1,29 @@
-import { sleep, startInstance, uniquePrefix, useSandbox, type TestInstance } from '../support/harness';
-import { createReminder, FAST_TUNING, getReminder, login, settled, waitFor } from './delivery-helpers';
+import { login, sleep, uniquePrefix, useSandbox, waitFor, type TestInstance } from '../support/harness';
+import { createReminder, FAST_TUNING, getReminder, settled } from './delivery-helpers';
 
-// SPEC §5: a 45009 pause never turns a send into `missed`. A paused occurrence keeps its right to
-// be sent until the pause ends, and is then sent — or recorded missed, saying why, only if it is
-// older than the grace counted from the end of the pause. Here the pause (2 s) outlasts the grace
-// (1 s), as the defaults' 600 s pause and 600 s grace do at scale.
+// docs/architecture.md#a-pause-is-never-a-miss: a 45009 pause never turns a send into `missed`. A
+// paused occurrence keeps its right to be sent until the pause ends, and is then sent — or recorded
+// missed, saying why, only if it is older than the grace counted from the end of the pause. Here
+// the pause (2 s) outlasts the grace (1 s), as the defaults' 600 s pause and 600 s grace do at
+// scale.
 const env = useSandbox();
 const PAUSE_MS = 2000;
 const GRACE_SECONDS = 1;
 const TUNING = { ...FAST_TUNING, pauseMs: PAUSE_MS };
 
-async function start(redisPrefix = uniquePrefix()): Promise<TestInstance> {
-  const t = await startInstance({
-    wxBase: env.url,
-    config: { redisPrefix, misfireGraceSeconds: GRACE_SECONDS },
-    tuning: TUNING,
-  });
-  env.running.push(t);
-  return t;
+function start(redisPrefix = uniquePrefix()): Promise<TestInstance> {
+  return env.start({ config: { redisPrefix, misfireGraceSeconds: GRACE_SECONDS }, tuning: TUNING });
 }
 
 /** Waits for the 45009 pause to be in force and returns when it ends (epoch ms). */
 async function pauseEnd(t: TestInstance): Promise<number> {
-  const ttl = await waitFor('the pause', async () => {
-    const ms = await t.redis.pTTL(t.instance.keys.sendPause());
-    return ms > 0 ? ms : undefined;
-  });
+  const ttl = await waitFor(
+    async () => {
+      const ms = await t.redis.pTTL(t.instance.keys.sendPause());
+      return ms > 0 ? ms : undefined;
+    },
+    { what: 'the pause' },
+  );
   return Date.now() + ttl;
 }
 

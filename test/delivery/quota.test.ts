@@ -1,7 +1,8 @@
 import type { WeChatSandbox } from '../../src/sandbox/wechat-sandbox';
-import { startInstance, startSandbox, type TestInstance } from '../support/harness';
-import { api, attemptsOf, createReminder, FAST_TUNING, login, settled } from './delivery-helpers';
+import { api, bearer, login, useSandbox, type TestInstance } from '../support/harness';
+import { attemptsOf, createReminder, FAST_TUNING, settled } from './delivery-helpers';
 
+const env = useSandbox();
 let sandbox: WeChatSandbox;
 let t: TestInstance;
 let auth: string;
@@ -9,27 +10,21 @@ let openid: string;
 let templateId: string;
 
 beforeAll(async () => {
-  const started = await startSandbox();
-  sandbox = started.sandbox;
-  t = await startInstance({ wxBase: started.url, config: { quotaMode: 'enforce' }, tuning: FAST_TUNING });
+  ({ sandbox } = env);
+  t = await env.start({ config: { quotaMode: 'enforce' }, tuning: FAST_TUNING });
   auth = await login(t, 'alice#1');
   openid = sandbox.openIdFor('alice');
   templateId = t.config.wx.templateId;
 });
 
-afterAll(async () => {
-  await t.close();
-  await sandbox.stop();
-});
-
 beforeEach(async () => {
-  sandbox.reset();
   await t.redis.del(t.instance.keys.quota(openid));
 });
 
 const ledger = async () => (await t.instance.quota.remaining(openid))[templateId];
 
-describe('subscription quota, QUOTA_MODE=enforce (SPEC §5)', () => {
+// docs/architecture.md#redis-is-the-source-of-truth (quota left?) and docs/wechat.md#subscriptions
+describe('subscription quota, QUOTA_MODE=enforce', () => {
   it('sends nothing without a grant and records no_quota', async () => {
     const id = await createReminder(t, auth, 'no grant');
 
@@ -85,7 +80,8 @@ describe('subscription quota, QUOTA_MODE=enforce (SPEC §5)', () => {
   });
 });
 
-describe('POST /api/reminders template field rules (SPEC §4)', () => {
+// docs/wechat.md#field-rules: checked at creation, never a 47003 at send time
+describe('POST /api/reminders template field rules', () => {
   it('refuses a title too long for thing1 with 400 naming title and thing1, and stores nothing', async () => {
     const zoe = await login(t, 'zoe#1');
     const zoeId = sandbox.openIdFor('zoe');
@@ -94,13 +90,13 @@ describe('POST /api/reminders template field rules (SPEC §4)', () => {
 
     const res = await api(t)
       .post('/api/reminders')
-      .set('Authorization', zoe)
+      .set(bearer(zoe))
       .send({ title, at: Date.now() + 60_000 });
 
     expect(res.status).toBe(400);
     expect(res.body.errcode).toBe(40001);
     expect(res.body.details).toEqual([{ path: 'title', message: expect.stringContaining('thing1') }]);
-    const list = await api(t).get('/api/reminders').set('Authorization', zoe);
+    const list = await api(t).get('/api/reminders').set(bearer(zoe));
     expect(list.status).toBe(200);
     expect(list.body.data.items).toEqual([]);
     expect(await t.redis.zCard(t.instance.keys.userReminders(zoeId))).toBe(0);
@@ -109,9 +105,9 @@ describe('POST /api/reminders template field rules (SPEC §4)', () => {
     // 20 characters fit.
     const ok = await api(t)
       .post('/api/reminders')
-      .set('Authorization', zoe)
+      .set(bearer(zoe))
       .send({ title: [...title].slice(0, 20).join(''), at: Date.now() + 60_000 });
     expect(ok.status).toBe(201);
-    await api(t).delete(`/api/reminders/${ok.body.data.id}`).set('Authorization', zoe);
+    await api(t).delete(`/api/reminders/${ok.body.data.id}`).set(bearer(zoe));
   });
 });

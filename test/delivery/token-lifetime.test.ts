@@ -1,23 +1,18 @@
-import { WeChatSandbox } from '../../src/sandbox/wechat-sandbox';
-import { startInstance, TEST_APPID, TEST_SECRET, type TestInstance } from '../support/harness';
-import { attemptsOf, createReminder, FAST_TUNING, login, settled } from './delivery-helpers';
+import { login, TestClock, useSandbox, type TestInstance } from '../support/harness';
+import { attemptsOf, createReminder, FAST_TUNING, settled } from './delivery-helpers';
 
-// A sandbox whose tokens live 3 s, so that a token's whole life fits in one test.
-let sandbox: WeChatSandbox;
+// A sandbox whose tokens live 3 s, on the same clock as the instance: moving the clock on ends a
+// token's life on both sides at once, without waiting for it.
+const clock = new TestClock();
+const env = useSandbox({ tokenTtlSeconds: 3, now: clock.now });
 let t: TestInstance;
 
 beforeAll(async () => {
-  sandbox = new WeChatSandbox({ appId: TEST_APPID, appSecret: TEST_SECRET, tokenTtlSeconds: 3 });
-  const url = await sandbox.start(0, '127.0.0.1');
-  t = await startInstance({ wxBase: url, tuning: FAST_TUNING });
+  t = await env.start({ now: clock.now, tuning: FAST_TUNING });
 });
 
-afterAll(async () => {
-  await t.close();
-  await sandbox.stop();
-});
-
-describe('access_token lifetime (SPEC §6)', () => {
+// docs/architecture.md#one-access-token
+describe('access_token lifetime', () => {
   it('replaces a token before it expires, so no send ever meets 42001', async () => {
     const auth = await login(t, 'alice#1');
     const first = await createReminder(t, auth, 'early');
@@ -27,10 +22,11 @@ describe('access_token lifetime (SPEC §6)', () => {
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(3000);
 
-    const second = await createReminder(t, auth, 'late', Date.now() + 3200); // after the first token died
+    const second = await createReminder(t, auth, 'late');
+    clock.advance(3200); // by the time the second is due, the first token has died
     const view = await settled(t, auth, second);
 
     expect(attemptsOf(view)).toEqual([{ attempt: 1, result: 'sent', errcode: 0 }]);
-    expect(sandbox.stats.stableTokenFetches).toBe(2);
+    expect(env.sandbox.stats.stableTokenFetches).toBe(2);
   });
 });

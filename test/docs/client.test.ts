@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import vm from 'node:vm';
-import type { WeChatSandbox } from '../../src/sandbox/wechat-sandbox';
-import { startInstance, startSandbox, type TestInstance } from '../support/harness';
+import { useSandbox, type TestInstance } from '../support/harness';
 
 /**
  * docs/client.md as a mini-program would run it: `utils/api.js` and `utils/edit.js` are taken from
@@ -123,20 +122,13 @@ function tomorrowAt0830(): string {
   return `${new Date(Date.now() + 86_400_000).toISOString().slice(0, 10)}T08:30:00+08:00`;
 }
 
-let sandbox: WeChatSandbox;
+const env = useSandbox();
 let t: TestInstance;
 let base: string;
 
 beforeAll(async () => {
-  const started = await startSandbox();
-  sandbox = started.sandbox;
-  t = await startInstance({ wxBase: started.url, start: false });
+  t = await env.start({ start: false });
   base = (await t.instance.listen(0, '127.0.0.1')).url;
-});
-
-afterAll(async () => {
-  await t.close();
-  await sandbox.stop();
 });
 
 describe('docs/client.md', () => {

@@ -4,8 +4,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
 import { parse } from 'yaml';
-import type { WeChatSandbox } from '../../src/sandbox/wechat-sandbox';
-import { startInstance, startSandbox, waitFor, type TestInstance } from '../support/harness';
+import { useSandbox, waitFor, type TestInstance } from '../support/harness';
+import { data, type LoginView, type ReminderView } from '../support/api-types';
 import { compareRoutes, listRoutes, routeName, type Route } from './routes';
 import { SchemaChecker, type Schema } from './schema-check';
 
@@ -47,22 +47,15 @@ function operation(method: string, docPath: string): Operation {
   return op;
 }
 
-let sandbox: WeChatSandbox;
+const env = useSandbox();
 let t: TestInstance;
 let pushed: TestInstance; // WX_TOKEN set: the push URL is live
 const app = () => t.instance.app.callback();
 const exercised = new Set<string>();
 
 beforeAll(async () => {
-  const started = await startSandbox();
-  sandbox = started.sandbox;
-  t = await startInstance({ wxBase: started.url });
-  pushed = await startInstance({ wxBase: started.url, config: { wx: { token: PUSH_TOKEN } }, start: false });
-});
-
-afterAll(async () => {
-  await Promise.all([t.close(), pushed.close()]);
-  await sandbox.stop();
+  t = await env.start();
+  pushed = await env.start({ config: { wx: { token: PUSH_TOKEN } }, start: false });
 });
 
 describe('docs/openapi.yaml against the app', () => {
@@ -152,7 +145,7 @@ describe('answers match the documented schemas', () => {
     const ok = await request(app()).post('/api/login').send({ code: 'docs#1' });
     expect(ok.status).toBe(200);
     expectDocumented('POST', '/api/login', ok);
-    token = ok.body.data.token as string;
+    token = data<LoginView>(ok).token;
     const reused = await request(app()).post('/api/login').send({ code: 'docs#1' });
     expect(reused.body.errcode).toBe(40003);
     expectDocumented('POST', '/api/login', reused);
@@ -181,7 +174,7 @@ describe('answers match the documented schemas', () => {
     const soon = await create({ title: '喝水', at: Date.now() + 800 });
     expect(soon.status).toBe(201);
     expectDocumented('POST', '/api/reminders', soon);
-    const id = soon.body.data.id as string;
+    const id = data<ReminderView>(soon).id;
 
     const daily = { title: '站起来走走', repeat: { daily: '08:30' }, data: { thing3: '一杯' } };
     const first = await create(daily, { 'Idempotency-Key': 'docs-1' });
@@ -229,7 +222,7 @@ describe('answers match the documented schemas', () => {
     expectDocumented('GET', '/api/reminders', await request(app()).get('/api/reminders?limit=0').set(auth()));
     expectDocumented('GET', '/api/reminders', await request(app()).get('/api/reminders'));
 
-    const dailyId = first.body.data.id as string;
+    const dailyId = data<ReminderView>(first).id;
     const put = await request(app()).put(`/api/reminders/${dailyId}`).set(auth()).send({ detail: '慢慢' });
     expect(put.status).toBe(200);
     expectDocumented('PUT', '/api/reminders/{id}', put);
@@ -289,7 +282,7 @@ describe('answers match the documented schemas', () => {
       await request(app()).post('/api/reminder').set(auth()).send({}),
     );
     const deleted = await request(app())
-      .delete(`/api/reminder/${created.body.data.id as string}`)
+      .delete(`/api/reminder/${data<ReminderView>(created).id}`)
       .set(auth());
     expect(deleted.status).toBe(200);
     expectDocumented('DELETE', '/api/reminder/{id}', deleted);

@@ -1,5 +1,5 @@
 import { killRestartDrill, type KillRestartResult } from '../../drills/kill-restart';
-import type { Lab } from '../../drills/support/lab';
+import type { Lab } from '../../lab/lab';
 
 /**
  * The small CI version of `npm run drills -- kill-restart`: two real `src/main.ts` processes on a

@@ -1,5 +1,6 @@
 import request from 'supertest';
-import { loginAs, startInstance, useSandbox, type TestInstance } from '../support/harness';
+import { login, useSandbox, type TestInstance } from '../support/harness';
+import { data, type ReminderPageView } from '../support/api-types';
 
 // The clock is fixed so that 29 February of a leap year is within the 366 days `at` may be ahead.
 const NOW = Date.UTC(2027, 10, 1);
@@ -10,19 +11,19 @@ let t: TestInstance;
 let token: string;
 
 beforeAll(async () => {
-  t = await startInstance({ wxBase: env.url, start: false, now: () => NOW });
-  token = await loginAs(t, 'dates#1');
+  t = await env.start({ start: false, now: () => NOW });
+  token = await login(t, 'dates#1');
 });
-afterAll(() => t.close());
 
 const api = () => request(t.instance.app.callback());
 const auth = () => ({ Authorization: `Bearer ${token}` });
 
 async function pending(): Promise<number> {
-  return (await api().get('/api/reminders?limit=100').set(auth())).body.data.items.length as number;
+  return data<ReminderPageView>(await api().get('/api/reminders?limit=100').set(auth())).items.length;
 }
 
-describe('dates that do not exist (SPEC §4 input rules)', () => {
+// docs/architecture.md#input-rules
+describe('dates that do not exist', () => {
   it.each([
     [`${common}-02-29T08:00+08:00`, `February ${common} has 28 days`],
     [`${common}-02-30T08:00+08:00`, `February ${common} has 28 days`],

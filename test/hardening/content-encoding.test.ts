@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
-import { loginAs, sleep, startInstance, useSandbox, waitFor, type TestInstance } from '../support/harness';
+import { login, sleep, useSandbox, waitFor, type TestInstance } from '../support/harness';
 import { pushQuery, send } from './raw-http';
 
 const PUSH_TOKEN = 'encodingPushToken1';
@@ -10,11 +10,10 @@ let port: number;
 let token: string;
 
 beforeAll(async () => {
-  t = await startInstance({ wxBase: env.url, config: { wx: { token: PUSH_TOKEN } }, start: false });
+  t = await env.start({ config: { wx: { token: PUSH_TOKEN } }, start: false });
   port = (await t.instance.listen(0, '127.0.0.1')).port;
-  token = await loginAs(t, 'enc#1');
+  token = await login(t, 'enc#1');
 });
-afterAll(() => t.close());
 
 let logins = 0;
 /** The three kinds of body a route reads: login, an authenticated JSON create, the push URL's own reader. */
@@ -65,7 +64,8 @@ const bad: [string, string, (body: string) => Buffer, number, number][] = [
   ['a gzip bomb (1 MiB of zeros)', 'gzip', () => gzipSync(Buffer.alloc(1024 * 1024)), 413, 41301],
 ];
 
-describe('Content-Encoding on every route that reads a body (SPEC §4)', () => {
+// docs/architecture.md#input-rules
+describe('Content-Encoding on every route that reads a body', () => {
   for (const route of Object.keys(routes) as RouteName[]) {
     it.each(bad)(
       `${route}: answers %s with a 4xx in the envelope, never a 500`,

@@ -1,17 +1,16 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
-import { loginAs, startInstance, useSandbox, type TestInstance } from '../support/harness';
+import { login, useSandbox, type TestInstance } from '../support/harness';
 
 const env = useSandbox();
 let t: TestInstance;
 let token: string;
 
 beforeAll(async () => {
-  t = await startInstance({ wxBase: env.url, start: false });
-  token = await loginAs(t, 'every#1');
+  t = await env.start({ start: false });
+  token = await login(t, 'every#1');
 });
-afterAll(() => t.close());
 
 const api = () => request(t.instance.app.callback());
 const auth = () => ({ Authorization: `Bearer ${token}` });
@@ -33,7 +32,8 @@ function clientDocExample(): unknown {
   return JSON.parse(block);
 }
 
-describe('a 400 names every problem of the body at once (SPEC §4 input rules)', () => {
+// docs/architecture.md#input-rules
+describe('a 400 names every problem of the body at once', () => {
   it('answers the example of docs/client.md exactly: an empty title and a past at', async () => {
     const res = await api().post('/api/reminders').set(auth()).send({ title: '', at: past() });
     expect(res.status).toBe(400);

@@ -1,15 +1,14 @@
 import request from 'supertest';
-import { loginAs, startInstance, useSandbox, type TestInstance } from '../support/harness';
+import { login, useSandbox, type TestInstance } from '../support/harness';
 
 const env = useSandbox();
 let t: TestInstance;
 let token: string;
 
 beforeAll(async () => {
-  t = await startInstance({ wxBase: env.url, start: false });
-  token = await loginAs(t, 'idem#1');
+  t = await env.start({ start: false });
+  token = await login(t, 'idem#1');
 });
-afterAll(() => t.close());
 
 const api = () => request(t.instance.app.callback());
 const post = (path: string, key: string, body: object) =>
@@ -21,7 +20,8 @@ async function stored(): Promise<number> {
   return t.redis.zCard(t.instance.keys.userReminders(openid ?? ''));
 }
 
-describe('Idempotency-Key (SPEC §4 input rules)', () => {
+// docs/architecture.md#idempotent-creates
+describe('Idempotency-Key', () => {
   it('answers a retry with the same body with the first reminder and Idempotent-Replayed: true', async () => {
     const first = await post('/api/reminders', 'same-1', { title: 'once', at });
     // Key order and Unicode spelling do not make another request: the cleaned input is compared.
@@ -58,7 +58,7 @@ describe('Idempotency-Key (SPEC §4 input rules)', () => {
 
   it('keeps keys per user: another user may use the same key', async () => {
     await post('/api/reminders', 'mine-1', { title: 'mine', at });
-    const other = await loginAs(t, 'someone-else#1');
+    const other = await login(t, 'someone-else#1');
     const res = await api()
       .post('/api/reminders')
       .set('Authorization', `Bearer ${other}`)

@@ -1,7 +1,7 @@
 import net from 'node:net';
 import request from 'supertest';
 import { parseTemplates } from '../../src/wechat/templates';
-import { loginAs, startInstance, useSandbox, type TestInstance } from '../support/harness';
+import { login, useSandbox, type TestInstance } from '../support/harness';
 import { send } from './raw-http';
 
 const T1 = '_qZfC75otflYg8nc1suRZK27Ke-mzc_sh3Vtpv8tr2w';
@@ -16,11 +16,10 @@ let port: number;
 let token: string;
 
 beforeAll(async () => {
-  t = await startInstance({ wxBase: env.url, templates, start: false });
+  t = await env.start({ templates, start: false });
   port = (await t.instance.listen(0, '127.0.0.1')).port;
-  token = await loginAs(t, 'status#1');
+  token = await login(t, 'status#1');
 });
-afterAll(() => t.close());
 
 const api = () => request(t.instance.app.callback());
 const auth = () => ({ Authorization: `Bearer ${token}` });

@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { DEFAULT_HTTP_TIMEOUTS, createHttpServer } from '../../src/http/server';
-import { startInstance, useSandbox, type TestInstance } from '../support/harness';
+import { useSandbox, type TestInstance } from '../support/harness';
 import { send } from './raw-http';
 
 const env = useSandbox();
@@ -11,10 +11,9 @@ let port: number;
 const http = { headersTimeoutMs: 300, requestTimeoutMs: 600, keepAliveTimeoutMs: 300, checkIntervalMs: 50 };
 
 beforeAll(async () => {
-  t = await startInstance({ wxBase: env.url, start: false, tuning: { http } });
+  t = await env.start({ start: false, tuning: { http } });
   port = (await t.instance.listen(0, '127.0.0.1')).port;
 });
-afterAll(() => t.close());
 
 /** Opens a connection, writes `first`, then one byte of `drip` every `everyMs`; resolves when the server closes it. */
 function trickle(first: string, drip: string, everyMs: number): Promise<{ ms: number; answer: string }> {

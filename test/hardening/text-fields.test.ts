@@ -1,15 +1,14 @@
 import request from 'supertest';
-import { loginAs, startInstance, useSandbox, type TestInstance } from '../support/harness';
+import { login, useSandbox, type TestInstance } from '../support/harness';
 
 const env = useSandbox();
 let t: TestInstance;
 let token: string;
 
 beforeAll(async () => {
-  t = await startInstance({ wxBase: env.url, start: false });
-  token = await loginAs(t, 'text#1');
+  t = await env.start({ start: false });
+  token = await login(t, 'text#1');
 });
-afterAll(() => t.close());
 
 const api = () => request(t.instance.app.callback());
 const auth = () => ({ Authorization: `Bearer ${token}` });
@@ -23,7 +22,8 @@ async function stored(): Promise<number> {
   return t.redis.zCard(t.instance.keys.userReminders(openid ?? ''));
 }
 
-describe('text fields (SPEC §4 input rules)', () => {
+// docs/architecture.md#input-rules
+describe('text fields', () => {
   it('stores text NFC-normalised: e + combining accent is é', async () => {
     const res = await api()
       .post('/api/reminders')

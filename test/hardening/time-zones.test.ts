@@ -1,16 +1,15 @@
 import request from 'supertest';
 import { canonicalZone, knownZoneCount } from '../../src/domain/time-zone';
-import { loginAs, startInstance, useSandbox, type TestInstance } from '../support/harness';
+import { login, useSandbox, type TestInstance } from '../support/harness';
 
 const env = useSandbox();
 let t: TestInstance;
 let token: string;
 
 beforeAll(async () => {
-  t = await startInstance({ wxBase: env.url, start: false });
-  token = await loginAs(t, 'zones#1');
+  t = await env.start({ start: false });
+  token = await login(t, 'zones#1');
 });
-afterAll(() => t.close());
 
 const create = (body: object) =>
   request(t.instance.app.callback())
@@ -44,7 +43,8 @@ async function zonesHandedToIntl(run: () => Promise<void>): Promise<Set<string>>
   return seen;
 }
 
-describe('time zones (SPEC §4 input rules)', () => {
+// docs/architecture.md#input-rules
+describe('time zones', () => {
   it('matches a zone in any letter case and stores its canonical spelling', async () => {
     for (const [sent, stored] of [
       ['asia/SHANGHAI', 'Asia/Shanghai'],

@@ -1,19 +1,11 @@
 import request from 'supertest';
-import type { WeChatSandbox } from '../../src/sandbox/wechat-sandbox';
-import { startInstance, startSandbox, type TestInstance } from '../support/harness';
+import { useSandbox, type TestInstance } from '../support/harness';
 
-let sandbox: WeChatSandbox;
+const env = useSandbox();
 let t: TestInstance;
 
 beforeAll(async () => {
-  const started = await startSandbox();
-  sandbox = started.sandbox;
-  t = await startInstance({ wxBase: started.url });
-});
-
-afterAll(async () => {
-  await t.close();
-  await sandbox.stop();
+  t = await env.start();
 });
 
 const server = () => t.instance.app.callback();

@@ -3,26 +3,22 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
 import { RedisServer } from '../../src/infra/redis-server';
-import type { WeChatSandbox } from '../../src/sandbox/wechat-sandbox';
-import { startInstance, startSandbox, type TestInstance } from '../support/harness';
+import { useSandbox, waitFor, type TestInstance } from '../support/harness';
 
 // This file runs its own redis-server so it can stop and restart it.
+const env = useSandbox();
 let redisServer: RedisServer;
 let dir: string;
-let sandbox: WeChatSandbox;
 let t: TestInstance;
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'tixing-health-'));
   redisServer = await RedisServer.start({ dir });
-  const started = await startSandbox();
-  sandbox = started.sandbox;
-  t = await startInstance({ wxBase: started.url, config: { redisUrl: redisServer.url } });
+  t = await env.start({ config: { redisUrl: redisServer.url } });
 });
 
+// useSandbox's hooks come first: the instance is closed before its Redis stops.
 afterAll(async () => {
-  await t.close();
-  await sandbox.stop();
   await redisServer.stop();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -41,12 +37,13 @@ describe('GET /api/health', () => {
     expect(login.status).toBe(503);
 
     await redisServer.start();
-    const deadline = Date.now() + 10_000;
-    let status = 0;
-    while (Date.now() < deadline && status !== 200) {
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      status = (await api().get('/api/health')).status;
-    }
+    const status = await waitFor(
+      async () => {
+        const res = await api().get('/api/health');
+        return res.status === 200 && res.status;
+      },
+      { timeoutMs: 10_000, everyMs: 200, what: 'health to answer 200' },
+    );
     expect(status).toBe(200);
   });
 });

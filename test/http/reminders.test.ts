@@ -1,6 +1,9 @@
 import request from 'supertest';
 import type { WeChatSandbox } from '../../src/sandbox/wechat-sandbox';
-import { loginAs, startInstance, startSandbox, type TestInstance } from '../support/harness';
+import { login, useSandbox, type TestInstance } from '../support/harness';
+import { data, type ReminderPageView } from '../support/api-types';
+
+const env = useSandbox();
 
 let sandbox: WeChatSandbox;
 let t: TestInstance;
@@ -8,16 +11,10 @@ let alice: string;
 let bob: string;
 
 beforeAll(async () => {
-  const started = await startSandbox();
-  sandbox = started.sandbox;
-  t = await startInstance({ wxBase: started.url });
-  alice = await loginAs(t, 'alice#1');
-  bob = await loginAs(t, 'bob#1');
-});
-
-afterAll(async () => {
-  await t.close();
-  await sandbox.stop();
+  ({ sandbox } = env);
+  t = await env.start();
+  alice = await login(t, 'alice#1');
+  bob = await login(t, 'bob#1');
 });
 
 const api = () => request(t.instance.app.callback());
@@ -26,7 +23,7 @@ const inAnHour = () => Date.now() + 3600_000;
 
 async function countAll(token: string): Promise<number> {
   const res = await api().get('/api/reminders?limit=100').set(as(token));
-  return res.body.data.items.length as number;
+  return data<ReminderPageView>(res).items.length;
 }
 
 describe('POST /api/reminders', () => {
@@ -148,7 +145,7 @@ describe('POST /api/reminders', () => {
   });
 
   it('refuses a 501st pending reminder with 409', async () => {
-    const carol = await loginAs(t, 'carol#1');
+    const carol = await login(t, 'carol#1');
     const openid = sandbox.openIdFor('carol');
     for (let i = 0; i < 500; i++)
       await t.instance.reminders.create(openid, { title: `r${i}`, at: inAnHour() + i });
@@ -167,7 +164,7 @@ describe('POST /api/reminders', () => {
 
 describe('GET /api/reminders', () => {
   it('lists the caller’s reminders newest first, paged, filtered by status', async () => {
-    const dave = await loginAs(t, 'dave#1');
+    const dave = await login(t, 'dave#1');
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) {
       const res = await api()
@@ -196,7 +193,7 @@ describe('GET /api/reminders', () => {
 
 describe('GET /api/reminders?status= over many records', () => {
   it('hands back a cursor when a page reads its bound without a match, and the match is found later', async () => {
-    const erin = await loginAs(t, 'erin#1');
+    const erin = await login(t, 'erin#1');
     const openid = sandbox.openIdFor('erin');
     const old = await api().post('/api/reminders').set(as(erin)).send({ title: 'old', at: inAnHour() });
     // 5,100 newer reminders that are not pending, written straight to the store for speed.

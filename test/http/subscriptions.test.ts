@@ -1,7 +1,7 @@
 import request from 'supertest';
-import type { WeChatSandbox } from '../../src/sandbox/wechat-sandbox';
 import { parseTemplates } from '../../src/wechat/templates';
-import { loginAs, startInstance, startSandbox, type TestInstance } from '../support/harness';
+import { login, useSandbox, type TestInstance } from '../support/harness';
+import { data, type QuotaView } from '../support/api-types';
 
 const T1 = '_qZfC75otflYg8nc1suRZK27Ke-mzc_sh3Vtpv8tr2w';
 const T2 = 'VRR0UEO9VJOLs0MHlU0OilqX6MVFDwH3_3gz3Oc0NIc';
@@ -10,29 +10,21 @@ const T3 = '9nLIlbOQZC5Y89AZteFEux3WCXRRRG5Wfzkpssu4bLI';
 const fields = { thing1: '{{title}}', time2: '{{fireTime}}' };
 const templates = parseTemplates({ [T1]: fields, [T2]: fields, [T3]: fields });
 
-let sandbox: WeChatSandbox;
+const env = useSandbox();
 let counting: TestInstance; // WX_TOKEN unset: client reports are the grants
 let pushed: TestInstance; // WX_TOKEN set: popup events are the grants, reports only recorded
 let countingToken: string;
 let pushedToken: string;
 
 beforeAll(async () => {
-  const started = await startSandbox();
-  sandbox = started.sandbox;
-  counting = await startInstance({ wxBase: started.url, templates, start: false });
-  pushed = await startInstance({
-    wxBase: started.url,
+  counting = await env.start({ templates, start: false });
+  pushed = await env.start({
     config: { wx: { token: 'pushToken123' } },
     templates,
     start: false,
   });
-  countingToken = await loginAs(counting, 'alice#1');
-  pushedToken = await loginAs(pushed, 'alice#2');
-});
-
-afterAll(async () => {
-  await Promise.all([counting.close(), pushed.close()]);
-  await sandbox.stop();
+  countingToken = await login(counting, 'alice#1');
+  pushedToken = await login(pushed, 'alice#2');
 });
 
 const report = (t: TestInstance, token: string, body: unknown) =>
@@ -67,7 +59,7 @@ describe('POST /api/subscriptions without message push (WX_TOKEN unset)', () => 
   });
 
   it('adds nothing for reject, ban or filter', async () => {
-    const before = (await view(counting, countingToken)).body.data.quota as Record<string, number>;
+    const before = data<QuotaView>(await view(counting, countingToken)).quota;
     const res = await report(counting, countingToken, {
       results: { [T1]: 'reject', [T2]: 'ban', [T3]: 'filter' },
     });

@@ -4,9 +4,6 @@ import path from 'node:path';
 import { createClient } from 'redis';
 import request from 'supertest';
 import { RedisServer } from '../../src/infra/redis-server';
-import { Instance, type InstanceDeps } from '../../src/instance';
-import { closeRedis, connectRedis } from '../../src/store/redis';
-import { LogCapture, dropPrefix, testConfig, type TestInstance } from '../support/harness';
 
 // The test's own hand on the server (CONFIG SET, filler keys), never the app's client.
 const adminClient = (url: string) => createClient({ url });
@@ -45,40 +42,6 @@ export async function startFaultRedis(
       await admin.close().catch(() => admin.destroy());
       await server.stop();
       rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-/** One app instance on `server`, its client failing commands after `commandTimeoutMs`. */
-export async function startInstanceOn(
-  server: RedisServer,
-  wxBase: string,
-  commandTimeoutMs: number,
-  tuning: InstanceDeps['tuning'] = {},
-): Promise<TestInstance> {
-  const config = testConfig({
-    redisUrl: server.url,
-    redisCommandTimeoutMs: commandTimeoutMs,
-    wx: { apiBase: wxBase },
-  });
-  const logs = new LogCapture();
-  const redis = await connectRedis(server.url, logs.logger, 'redis', { commandTimeoutMs });
-  const instance = new Instance({
-    config,
-    redis,
-    logger: logs.logger,
-    tuning: { sweepIntervalMs: 200, processMetrics: false, ...tuning },
-  });
-  await instance.start();
-  return {
-    instance,
-    redis,
-    config,
-    logs,
-    async close() {
-      await instance.stop();
-      await dropPrefix(redis, config.redisPrefix).catch(() => undefined);
-      await closeRedis(redis);
     },
   };
 }

@@ -1,11 +1,20 @@
 import request from 'supertest';
 import type { WeChatSandbox } from '../../src/sandbox/wechat-sandbox';
-import { loginAs, sleep, startSandbox, waitFor, type TestInstance } from '../support/harness';
-import { startFaultRedis, startInstanceOn, timed } from './redis-fault-support';
+import {
+  afterSweeps,
+  login,
+  sleep,
+  useSandbox,
+  waitFor,
+  watchClaims,
+  type TestInstance,
+} from '../support/harness';
+import { startFaultRedis, timed } from './redis-fault-support';
 
-// Redis faults that are not an outage: a paused server (the socket stays open, nothing answers),
-// a server loading its data after a restart (LOADING), a full one (OOM). SPEC §4: a 503 within
-// REDIS_COMMAND_TIMEOUT_MS and an honest /api/health, never a 500 or a hung request.
+// Redis faults that are not an outage: a paused server (the socket stays open, nothing answers), a
+// server loading its data after a restart (LOADING), a full one (OOM).
+// docs/architecture.md#input-rules: a 503 within REDIS_COMMAND_TIMEOUT_MS and an honest
+// /api/health, never a 500 or a hung request.
 const TIMEOUT_MS = 600; // REDIS_COMMAND_TIMEOUT_MS of these instances
 const MARGIN_MS = 700;
 const KEY_LOAD_DELAY_US = 300; // with 10,000 filler keys: a load of about 3 s
@@ -13,40 +22,39 @@ const TEMPLATE = '_qZfC75otflYg8nc1suRZK27Ke-mzc_sh3Vtpv8tr2w';
 
 let redis: Awaited<ReturnType<typeof startFaultRedis>>;
 let sandbox: WeChatSandbox;
-let wxBase: string;
-const running: TestInstance[] = [];
 const unhandled: unknown[] = [];
 const onUnhandled = (reason: unknown) => unhandled.push(reason);
 
-beforeAll(async () => {
-  process.on('unhandledRejection', onUnhandled);
-  redis = await startFaultRedis('redis-faults', KEY_LOAD_DELAY_US);
-  ({ sandbox, url: wxBase } = await startSandbox());
-});
-
+// Ahead of useSandbox's hooks, so that Redis is healed before they close the test's instances.
 afterEach(async () => {
   const pid = redis.server.pid;
   if (pid) process.kill(pid, 'SIGCONT');
   await redis.admin.configSet('maxmemory', '0').catch(() => undefined);
-  for (const t of running.splice(0)) await t.close();
-  sandbox.reset();
+});
+const env = useSandbox();
+
+beforeAll(async () => {
+  process.on('unhandledRejection', onUnhandled);
+  redis = await startFaultRedis('redis-faults', KEY_LOAD_DELAY_US);
+  ({ sandbox } = env);
 });
 
 afterAll(async () => {
-  await sandbox.stop();
   await redis.close();
   process.off('unhandledRejection', onUnhandled);
 });
 
-async function instance(leaseMs?: number): Promise<TestInstance> {
-  const t = await startInstanceOn(redis.server, wxBase, TIMEOUT_MS, { leaseMs });
-  running.push(t);
-  return t;
+/** An instance on the fault server, its client failing commands after TIMEOUT_MS. */
+function instance(leaseMs?: number): Promise<TestInstance> {
+  return env.start({
+    config: { redisUrl: redis.server.url, redisCommandTimeoutMs: TIMEOUT_MS },
+    tuning: { sweepIntervalMs: 200, processMetrics: false, leaseMs },
+  });
 }
 
 async function user(t: TestInstance, code: string) {
   const api = () => request(t.instance.app.callback());
-  const auth = { Authorization: `Bearer ${await loginAs(t, code)}` };
+  const auth = { Authorization: `Bearer ${await login(t, code)}` };
   return { api, auth };
 }
 
@@ -92,21 +100,26 @@ describe('a stalled Redis (SIGSTOP)', () => {
         body: { errcode: 50301, data: { redis: 'unresponsive' } },
       });
       expect(health.ms).toBeLessThan(TIMEOUT_MS + MARGIN_MS);
-      // The reminder falls due during the pause: nothing can be claimed, nothing is sent, nothing crashes.
-      await sleep(dueAt + 500 - Date.now());
+      // The reminder falls due during the pause: its timer fires and the attempt fails (nothing
+      // can be read or claimed), nothing is sent, nothing crashes.
+      await waitFor(() => t.instance.scheduler.size === 0 && t.instance.dispatcher.pending === 0);
+      expect(Date.now()).toBeGreaterThanOrEqual(dueAt);
       expect(sandbox.sent).toHaveLength(0);
       expect(t.instance.scheduler.running).toBe(true);
     } finally {
       process.kill(pid, 'SIGCONT');
     }
 
-    await waitFor(async () => (await api().get('/api/health')).status === 200, 5000, 100);
+    await waitFor(async () => (await api().get('/api/health')).status === 200, {
+      timeoutMs: 5000,
+      everyMs: 100,
+    });
     const after = await api().get('/api/reminders').set(auth);
     expect(after.status).toBe(200);
     expect(titles(after)).toContain('kept');
     // Sent once, within the lease of the claim the pause left behind.
     await waitFor(() => sandbox.sent.length >= 1, 8000);
-    await sleep(1000);
+    await afterSweeps(t);
     expect(sandbox.sent.map((m) => m.data.thing1?.value)).toEqual(['due']);
     expect(unhandled).toEqual([]);
   });
@@ -157,7 +170,10 @@ describe('a Redis loading its data after a restart (LOADING)', () => {
     const health = rounds.find((r) => r.health.body.errcode === 50304)?.health;
     expect(health).toMatchObject({ status: 503, body: { data: { redis: 'loading', status: 'degraded' } } });
 
-    await waitFor(async () => (await api().get('/api/health')).status === 200, 5000, 100);
+    await waitFor(async () => (await api().get('/api/health')).status === 200, {
+      timeoutMs: 5000,
+      everyMs: 100,
+    });
     const after = await api().get('/api/reminders').set(auth);
     expect(after.status).toBe(200);
     expect(titles(after)).toEqual(['kept']);
@@ -180,6 +196,7 @@ describe('a full Redis (maxmemory reached, noeviction: OOM)', () => {
     const dueAt = Date.now() + 1000;
     expect((await api().post('/api/reminders').set(auth).send({ title: 'due', at: dueAt })).status).toBe(201);
 
+    const claims = watchClaims(t);
     await redis.admin.configSet('maxmemory', '1');
     const outOfMemory = {
       status: 503,
@@ -201,8 +218,9 @@ describe('a full Redis (maxmemory reached, noeviction: OOM)', () => {
     const list = await api().get('/api/reminders').set(auth);
     expect(list.status).toBe(200);
     expect(titles(list).sort()).toEqual(['due', 'kept']);
-    // The reminder falls due while writes are refused: it cannot be claimed, so it is not sent yet.
-    await sleep(dueAt + 1000 - Date.now());
+    // The reminder falls due while writes are refused: its claim is tried and refused, so it is
+    // not sent yet.
+    await waitFor(async () => (await claims.outcomes()).includes('failed'));
     expect(sandbox.sent).toHaveLength(0);
 
     await redis.admin.configSet('maxmemory', '0');
@@ -216,7 +234,7 @@ describe('a full Redis (maxmemory reached, noeviction: OOM)', () => {
       ).status,
     ).toBe(201);
     await waitFor(() => sandbox.sent.length >= 1, 5000);
-    await sleep(1000);
+    await afterSweeps(t);
     expect(sandbox.sent.map((m) => m.data.thing1?.value)).toEqual(['due']);
     expect(unhandled).toEqual([]);
   });

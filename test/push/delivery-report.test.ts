@@ -1,46 +1,32 @@
 import request from 'supertest';
-import type { WeChatSandbox } from '../../src/sandbox/wechat-sandbox';
-import {
-  loginAs,
-  startInstance,
-  startSandbox,
-  TEST_APPID,
-  waitFor,
-  type TestInstance,
-} from '../support/harness';
-import { parseMetrics, valueOf } from '../ops/metrics-text';
+import { login, TEST_APPID, useSandbox, waitFor, type TestInstance } from '../support/harness';
+import { data as viewOf, present, type ReminderView } from '../support/api-types';
+import { parseMetrics, valueOf } from '../support/metrics-text';
 import { PushRequests } from './push-requests';
 
-// SPEC §5: a subscribe_msg_sent_event whose ErrorCode is not 0 turns that delivery's outcome into
-// `failed` with WeChat's ErrorStatus, in the reminder, in stats and in metrics.
+// docs/architecture.md#delivery-reports-can-fail-a-send: a subscribe_msg_sent_event whose ErrorCode
+// is not 0 turns that delivery's outcome into `failed` with WeChat's ErrorStatus, in the reminder,
+// in stats and in metrics.
 
 const TOKEN = 'reportToken42';
 const AES_KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
 const T1 = '_qZfC75otflYg8nc1suRZK27Ke-mzc_sh3Vtpv8tr2w';
 const wechat = new PushRequests({ token: TOKEN, aesKey: AES_KEY, appId: TEST_APPID });
 
-let sandbox: WeChatSandbox;
+const env = useSandbox();
 let t: TestInstance;
 let auth: { Authorization: string };
 let openid: string;
 
 beforeAll(async () => {
-  const started = await startSandbox();
-  sandbox = started.sandbox;
-  t = await startInstance({
-    wxBase: started.url,
+  t = await env.start({
     config: { wx: { token: TOKEN, aesKey: AES_KEY } },
     tuning: { sweepIntervalMs: 200 },
   });
-  const session = await loginAs(t, 'report#1');
+  const session = await login(t, 'report#1');
   auth = { Authorization: `Bearer ${session}` };
   openid = (await t.redis.hGet(t.instance.keys.session(session), 'openid')) ?? '';
   expect(openid).toMatch(/^o/);
-});
-
-afterAll(async () => {
-  await t.close();
-  await sandbox.stop();
 });
 
 const api = () => request(t.instance.app.callback());
@@ -53,12 +39,12 @@ async function deliveredReminder(title: string): Promise<{ id: string; msgid: st
     .set(auth)
     .send({ title, at: Date.now() + 800 });
   expect(created.status).toBe(201);
-  const id = created.body.data.id as string;
+  const id = viewOf<ReminderView>(created).id;
   const sent = await waitFor(async () => {
     const data = await reminder(id);
     return data.status === 'sent' ? data : undefined;
   }, 10_000);
-  const msgid = sent.lastResult.msgid as string;
+  const msgid = present(sent.lastResult.msgid, 'a msgid');
   expect(msgid).toBeTruthy();
   return { id, msgid };
 }

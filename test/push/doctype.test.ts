@@ -6,12 +6,12 @@ import {
   parsePushBody,
   readEnvelopeEncrypt,
 } from '../../src/push/push-message';
-import type { WeChatSandbox } from '../../src/sandbox/wechat-sandbox';
-import { loginAs, startInstance, startSandbox, TEST_APPID, type TestInstance } from '../support/harness';
+import { login, TEST_APPID, useSandbox, type TestInstance } from '../support/harness';
+import { data, type QuotaView } from '../support/api-types';
 import { PushRequests, type Push } from './push-requests';
 
-// SPEC §7: no DOCTYPE or entity is ever expanded, however disguised, and in secure mode nothing
-// but the envelope's Encrypt is read before msg_signature holds.
+// docs/architecture.md#message-push: no DOCTYPE or entity is ever expanded, however disguised, and
+// in secure mode nothing but the envelope's Encrypt is read before msg_signature holds.
 
 const TOKEN = 'doctypeToken42';
 const AES_KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
@@ -88,30 +88,22 @@ describe('readEnvelopeEncrypt', () => {
 });
 
 describe('POST /api/wx/message, a disguised DOCTYPE (4xx, ledger unchanged)', () => {
-  let sandbox: WeChatSandbox;
+  const env = useSandbox();
   let plain: TestInstance;
   let secure: TestInstance;
   const sessions = { plain: '', secure: '' };
   let openid = '';
 
   beforeAll(async () => {
-    const started = await startSandbox();
-    sandbox = started.sandbox;
-    plain = await startInstance({ wxBase: started.url, config: { wx: { token: TOKEN } }, start: false });
-    secure = await startInstance({
-      wxBase: started.url,
+    plain = await env.start({ config: { wx: { token: TOKEN } }, start: false });
+    secure = await env.start({
       config: { wx: { token: TOKEN, aesKey: AES_KEY } },
       start: false,
     });
-    sessions.plain = await loginAs(plain, 'doctype#1');
-    sessions.secure = await loginAs(secure, 'doctype#2');
+    sessions.plain = await login(plain, 'doctype#1');
+    sessions.secure = await login(secure, 'doctype#2');
     openid = (await plain.redis.hGet(plain.instance.keys.session(sessions.plain), 'openid')) ?? '';
     expect(openid).toMatch(/^o/);
-  });
-
-  afterAll(async () => {
-    await Promise.all([plain.close(), secure.close()]);
-    await sandbox.stop();
   });
 
   const post = (t: TestInstance, push: Push) =>
@@ -127,7 +119,7 @@ describe('POST /api/wx/message, a disguised DOCTYPE (4xx, ledger unchanged)', ()
       .get('/api/subscriptions')
       .set('Authorization', `Bearer ${token}`);
     expect(res.status).toBe(200);
-    return (res.body.data.quota as Record<string, number>)[T1] ?? 0;
+    return data<QuotaView>(res).quota[T1] ?? 0;
   }
 
   /** A popup accept whose FromUserName is `from`, with `prolog` before <xml>. */

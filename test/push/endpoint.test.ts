@@ -3,56 +3,47 @@ import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { PushCrypto } from '../../src/push/push-crypto';
 import type { WeChatSandbox } from '../../src/sandbox/wechat-sandbox';
-import {
-  loginAs,
-  startInstance,
-  startSandbox,
-  TEST_APPID,
-  waitFor,
-  type TestInstance,
-} from '../support/harness';
+import { login, TEST_APPID, useSandbox, waitFor, type TestInstance } from '../support/harness';
+import { data, present, type QuotaView, type ReminderView } from '../support/api-types';
 import { flip, PushRequests, withQuery, type Push } from './push-requests';
 import { officialJson } from './vectors';
 
-const TOKEN = 'AAAAA'; // WECHAT.md §5's token, so its GET vector verifies against this instance
+// The token of docs/wechat.md#test-vectors, so its GET vector verifies against this instance.
+const TOKEN = 'AAAAA';
 const AES_KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
 const T1 = '_qZfC75otflYg8nc1suRZK27Ke-mzc_sh3Vtpv8tr2w';
 const T2 = 'VRR0UEO9VJOLs0MHlU0OilqX6MVFDwH3_3gz3Oc0NIc';
 const PATH = '/api/wx/message';
 const wechat = new PushRequests({ token: TOKEN, aesKey: AES_KEY, appId: TEST_APPID });
 
+const env = useSandbox();
+
 let sandbox: WeChatSandbox;
 let secure: TestInstance; // token + AES key: compatible/secure mode
 let plain: TestInstance; // token only: plain mode
 let unset: TestInstance; // no WX_TOKEN
-let vectorTime: TestInstance; // plain mode, its clock at the time of WECHAT.md §5's GET vector
+// Plain mode, its clock at the time of the GET vector (docs/wechat.md#test-vectors).
+let vectorTime: TestInstance;
 let session: string;
 let plainSession: string;
 let openid: string;
 
 beforeAll(async () => {
-  const started = await startSandbox();
-  sandbox = started.sandbox;
+  ({ sandbox } = env);
   const wx = { token: TOKEN, aesKey: AES_KEY };
-  secure = await startInstance({ wxBase: started.url, config: { wx }, tuning: { sweepIntervalMs: 200 } });
-  plain = await startInstance({ wxBase: started.url, config: { wx: { token: TOKEN } }, start: false });
-  unset = await startInstance({ wxBase: started.url, start: false });
+  secure = await env.start({ config: { wx }, tuning: { sweepIntervalMs: 200 } });
+  plain = await env.start({ config: { wx: { token: TOKEN } }, start: false });
+  unset = await env.start({ start: false });
   const vectorMs = Number(officialJson.verify.timestamp) * 1000;
-  vectorTime = await startInstance({
-    wxBase: started.url,
+  vectorTime = await env.start({
     config: { wx: { token: TOKEN } },
     now: () => vectorMs,
     start: false,
   });
-  session = await loginAs(secure, 'alice#1');
-  plainSession = await loginAs(plain, 'alice#2');
+  session = await login(secure, 'alice#1');
+  plainSession = await login(plain, 'alice#2');
   openid = (await secure.redis.hGet(secure.instance.keys.session(session), 'openid')) ?? '';
   expect(openid).toMatch(/^o/);
-});
-
-afterAll(async () => {
-  await Promise.all([secure.close(), plain.close(), unset.close(), vectorTime.close()]);
-  await sandbox.stop();
 });
 
 const post = (t: TestInstance, push: Push) =>
@@ -69,7 +60,7 @@ async function quota(t = secure, token = session, templateId = T1): Promise<numb
     .get('/api/subscriptions')
     .set('Authorization', `Bearer ${token}`);
   expect(res.status).toBe(200);
-  return (res.body.data.quota as Record<string, number>)[templateId] ?? 0;
+  return data<QuotaView>(res).quota[templateId] ?? 0;
 }
 
 function expectSuccess(res: request.Response): void {
@@ -218,12 +209,12 @@ describe('POST /api/wx/message, subscribe_msg_sent_event', () => {
       .set(auth)
       .send({ title: '喝水', detail: '八杯', at: Date.now() + 1000 });
     expect(created.status).toBe(201);
-    const id = created.body.data.id as string;
+    const id = data<ReminderView>(created).id;
     const sent = await waitFor(async () => {
       const res = await reminder(id);
       return res.body.data.status === 'sent' ? res.body.data : undefined;
     }, 10_000);
-    const msgid = sent.lastResult.msgid as string;
+    const msgid = present(sent.lastResult.msgid, 'a msgid');
     expect(sandbox.sent.some((m) => m.msgid === msgid)).toBe(true);
     // As WeChat sends it: MsgID a bare JSON number beyond 2^53, one item as an object under List.
     expectSuccess(await post(secure, wechat.encrypted(sentEvent(msgid, '1620963428'), 'json')));

@@ -1,12 +1,12 @@
 import request from 'supertest';
 import { PushCrypto } from '../../src/push/push-crypto';
-import type { WeChatSandbox } from '../../src/sandbox/wechat-sandbox';
-import { loginAs, startInstance, startSandbox, TEST_APPID, type TestInstance } from '../support/harness';
+import { login, TEST_APPID, useSandbox, type TestInstance } from '../support/harness';
+import { data, type QuotaView } from '../support/api-types';
 import { PushRequests, type Push } from './push-requests';
 
-// SPEC §7: every request to the push URL, the GET verification included, is fresh-checked
-// (timestamp within ±5 min, nonce never seen before), and a mode the deployment is not set up for
-// is the caller's problem (4xx), not ours (5xx).
+// docs/architecture.md#message-push: every request to the push URL, the GET verification included,
+// is fresh-checked (timestamp within ±5 min, nonce never seen before), and a mode the deployment is
+// not set up for is the caller's problem (4xx), not ours (5xx).
 
 const TOKEN = 'freshnessToken42';
 const AES_KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
@@ -15,24 +15,17 @@ const PATH = '/api/wx/message';
 const wechat = new PushRequests({ token: TOKEN, aesKey: AES_KEY, appId: TEST_APPID });
 const signer = new PushCrypto({ token: TOKEN, appId: TEST_APPID });
 
-let sandbox: WeChatSandbox;
+const env = useSandbox();
 let plain: TestInstance; // token only: plain mode, where a GET's signature is a POST's signature
 let session: string;
 let openid: string;
 let seq = 0;
 
 beforeAll(async () => {
-  const started = await startSandbox();
-  sandbox = started.sandbox;
-  plain = await startInstance({ wxBase: started.url, config: { wx: { token: TOKEN } }, start: false });
-  session = await loginAs(plain, 'fresh#1');
+  plain = await env.start({ config: { wx: { token: TOKEN } }, start: false });
+  session = await login(plain, 'fresh#1');
   openid = (await plain.redis.hGet(plain.instance.keys.session(session), 'openid')) ?? '';
   expect(openid).toMatch(/^o/);
-});
-
-afterAll(async () => {
-  await plain.close();
-  await sandbox.stop();
 });
 
 /** The query WeChat's console sends to verify the URL, `skew` seconds off our clock. */
@@ -50,7 +43,7 @@ const post = (push: Push) =>
 async function quota(): Promise<number> {
   const res = await request(app()).get('/api/subscriptions').set('Authorization', `Bearer ${session}`);
   expect(res.status).toBe(200);
-  return (res.body.data.quota as Record<string, number>)[T1] ?? 0;
+  return data<QuotaView>(res).quota[T1] ?? 0;
 }
 
 /** One popup event granting fifty subscriptions of T1 at once. */

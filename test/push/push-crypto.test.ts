@@ -34,7 +34,8 @@ function frame(message: Buffer, appId: string, padTo = 32): Buffer {
 }
 
 describe('PushCrypto', () => {
-  describe("WeChat's documented vectors (WECHAT.md §5)", () => {
+  // docs/wechat.md#test-vectors
+  describe("WeChat's documented vectors", () => {
     it('computes the GET verification signature', () => {
       const { timestamp, nonce, signature } = officialJson.verify;
       expect(official.signature(timestamp, nonce)).toBe(signature);

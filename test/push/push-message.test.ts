@@ -160,7 +160,8 @@ describe('normalizePushMessage', () => {
     expect(one.createTime).toBe('1620963428');
   });
 
-  it("reads WECHAT.md's JSON sent event, also with MsgID as a bare number", () => {
+  // The JSON sent event of WeChat's documentation (docs/wechat.md#subscribe-message-events).
+  it("reads WeChat's documented JSON sent event, also with MsgID as a bare number", () => {
     const sent = `{${jsonHead},"Event":"subscribe_msg_sent_event","List":{"TemplateId":"BEwX0BO-T3MqK3Uc5oTU3CGBqzjpndk2jzUf7VfExd8","MsgID":"1864323726461255680","ErrorCode":"0","ErrorStatus":"success"}}`;
     for (const raw of [
       sent,

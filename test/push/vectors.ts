@@ -3,7 +3,7 @@
  * published examples of WeChat's documentation and of other SDKs' test suites.
  */
 
-/** WECHAT.md §5, from WeChat's own message-push documentation (JSON, secure mode). */
+/** docs/wechat.md#test-vectors, from WeChat's own message-push documentation (JSON, secure mode). */
 export const officialJson = {
   token: 'AAAAA',
   encodingAesKey: 'A'.repeat(43),

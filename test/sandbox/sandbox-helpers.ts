@@ -5,7 +5,10 @@ export const SECRET = 'sandbox-secret-for-tests-000000000';
 export const TEMPLATE_ID = '_qZfC75otflYg8nc1suRZK27Ke-mzc_sh3Vtpv8tr2w';
 export const RID = / rid: [0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}$/;
 
-/** A hand-moved clock for token expiry; starts at 2026-01-01T00:00Z. */
+/**
+ * A hand-moved clock for token expiry, starting at 2026-01-01T00:00Z: the sandbox's own tests need
+ * a fixed time, where app tests move real time on (test/support/clock.ts).
+ */
 export class Clock {
   ms = Date.UTC(2026, 0, 1);
   readonly now = (): number => this.ms;
@@ -95,7 +98,7 @@ export async function send(h: Harness, token: string, body: unknown = message(h)
   return post(`${h.url}/cgi-bin/message/subscribe/send?access_token=${encodeURIComponent(token)}`, body);
 }
 
-export async function login(h: Harness, code: string): Promise<Answer> {
+export async function code2Session(h: Harness, code: string): Promise<Answer> {
   const q = new URLSearchParams({
     appid: APPID,
     secret: SECRET,

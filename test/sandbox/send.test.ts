@@ -160,7 +160,7 @@ describe('send faults', () => {
     const started = Date.now();
     await h.sandbox.stop();
     await expect(pending).rejects.toThrow();
-    expect(Date.now() - started).toBeLessThan(2000);
+    expect(Date.now() - started).toBeLessThan(10_000); // a hung answer would hold it for good
   });
 
   it('delays every API answer by latencyMs', async () => {

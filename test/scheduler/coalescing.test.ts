@@ -1,15 +1,16 @@
 import { DateTime } from 'luxon';
-import { reminderToHash, type Reminder } from '../../src/domain/reminder';
+import type { Reminder } from '../../src/domain/reminder';
 import {
-  sleep,
-  startInstance,
+  leaveBehind,
+  sweepControl,
+  TestClock,
   uniquePrefix,
   useSandbox,
   waitFor,
   type TestInstance,
 } from '../support/harness';
 
-// SPEC §5 "Coalescing is exact": however long an instance was down, a recurring reminder sends at
+// docs/architecture.md#coalescing-is-exact: however long an instance was down, a recurring reminder sends at
 // most one message for the slots it missed — the latest one still within the grace — and moves
 // on to its first slot after now.
 const env = useSandbox();
@@ -23,48 +24,23 @@ const SWEEP_MS = 200;
  */
 function clockAtHalfMinute(): () => number {
   const ahead = Date.now() + 86_400_000;
-  const offset = 86_400_000 + (30_000 - (ahead % 60_000));
-  return () => Date.now() + offset;
+  return new TestClock(86_400_000 + (30_000 - (ahead % 60_000))).now;
 }
 
-/** Writes a reminder straight into Redis as a previous run left it (due in the past). */
-async function leftBehind(t: TestInstance, title: string, nextFireAt: number, repeat: Reminder['repeat']) {
-  const openid = env.sandbox.openIdFor('sleeper');
-  const { id: _id, ...fields } = reminderToHash({
-    id: '',
-    openid,
-    kind: 'reminder',
-    title,
-    detail: '',
-    templateId: t.config.wx.templateId,
-    page: '',
-    timezone: ZONE,
-    repeat,
-    data: null,
-    cid: null,
-    nextFireAt,
-    status: 'pending',
-    createdAt: nextFireAt - 3_600_000,
-    updatedAt: nextFireAt - 3_600_000,
-  });
-  const { id } = await t.instance.store.create(openid, fields, nextFireAt, {
-    pendingLimit: 500,
-    idempotencyTtlSeconds: 60,
-  });
-  return id;
+/** A reminder as a previous run left it in Redis (due in the past). */
+function leftBehind(t: TestInstance, title: string, nextFireAt: number, repeat: Reminder['repeat']) {
+  return leaveBehind(env, t, { title, nextFireAt, repeat });
 }
 
 describe('coalescing missed occurrences within the grace', () => {
   it('sends once for a cron every minute that missed its last three slots, and moves past now', async () => {
     const now = clockAtHalfMinute();
-    const t = await startInstance({
-      wxBase: env.url,
+    const t = await env.start({
       config: { redisPrefix: uniquePrefix() }, // MISFIRE_GRACE_SECONDS 600, the default
       now,
       tuning: { sweepIntervalMs: SWEEP_MS },
       start: false,
     });
-    env.running.push(t);
     const thisMinute = DateTime.fromMillis(now(), { zone: ZONE }).startOf('minute');
     // Down since before 2.5 minutes ago: slots at -2 min, -1 min and this minute came due meanwhile.
     const dueSlot = thisMinute.minus({ minutes: 2 }).toMillis();
@@ -72,11 +48,9 @@ describe('coalescing missed occurrences within the grace', () => {
     await t.instance.start(); // the restart
 
     await waitFor(() => env.sandbox.sent.length >= 1, 5000);
-    // Positive control: a reminder left behind after the first send is picked up by a later sweep,
+    // Positive control: reminders left behind after the first send are picked up by later sweeps,
     // the same sweeps that would carry any further send of the cron.
-    await leftBehind(t, 'control', now() - 30_000, null);
-    await waitFor(() => env.sandbox.sent.some((m) => m.data.thing1?.value === 'control'), 5000);
-    await sleep(3 * SWEEP_MS);
+    await sweepControl(env, t, { times: 3 });
 
     const cronSends = env.sandbox.sent.filter((m) => m.data.thing1?.value === 'every minute');
     expect(cronSends).toHaveLength(1);
@@ -94,14 +68,12 @@ describe('coalescing missed occurrences within the grace', () => {
 
   it('sends the claimed slot itself when no later slot has come due', async () => {
     const now = clockAtHalfMinute();
-    const t = await startInstance({
-      wxBase: env.url,
+    const t = await env.start({
       config: { redisPrefix: uniquePrefix() },
       now,
       tuning: { sweepIntervalMs: SWEEP_MS },
       start: false,
     });
-    env.running.push(t);
     const thisMinute = DateTime.fromMillis(now(), { zone: ZONE }).startOf('minute');
     const id = await leftBehind(t, 'hourly', thisMinute.toMillis(), { cron: `${thisMinute.minute} * * * *` });
     await t.instance.start();

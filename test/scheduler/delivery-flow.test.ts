@@ -1,21 +1,16 @@
 import request from 'supertest';
 import type { WeChatSandbox } from '../../src/sandbox/wechat-sandbox';
-import { loginAs, sleep, startInstance, startSandbox, waitFor, type TestInstance } from '../support/harness';
+import { login, sweepControl, useSandbox, waitFor, type TestInstance } from '../support/harness';
 
+const env = useSandbox();
 let sandbox: WeChatSandbox;
 let t: TestInstance;
 let token: string;
 
 beforeAll(async () => {
-  const started = await startSandbox();
-  sandbox = started.sandbox;
-  t = await startInstance({ wxBase: started.url, tuning: { sweepIntervalMs: 200 } });
-  token = await loginAs(t, 'alice#1');
-});
-
-afterAll(async () => {
-  await t.close();
-  await sandbox.stop();
+  ({ sandbox } = env);
+  t = await env.start({ tuning: { sweepIntervalMs: 200 } });
+  token = await login(t, 'alice#1');
 });
 
 const api = () => request(t.instance.app.callback());
@@ -65,7 +60,7 @@ describe('a one-shot reminder', () => {
     expect(res.body.data.lastResult).toMatchObject({ errcode: 0, errmsg: 'ok', msgid: sent.msgid });
     expect(res.body.data.deliveries).toHaveLength(1);
     expect(res.body.data.nextFireAt).toBeNull();
-    await sleep(700); // a few sweeps later: still exactly one send
+    await sweepControl(env, t); // a few sweeps later: still exactly one send
     expect(sandbox.sent.filter((m) => m.data.thing1?.value === '喝水')).toHaveLength(1);
   });
 });
@@ -101,13 +96,17 @@ describe('PATCH /api/reminders/:id', () => {
 
 describe('DELETE /api/reminders/:id', () => {
   it('cancels before the time: no send, the job is gone at once', async () => {
-    const { id } = await create({ title: 'never', at: Date.now() + 1200 });
+    const at = Date.now() + 1200;
+    const { id } = await create({ title: 'never', at });
+    // Positive control: one due at the same time and left alone is sent.
+    await create({ title: 'kept', at });
     expect(t.instance.scheduler.registry.has(id)).toBe(true);
     const res = await api().delete(`/api/reminders/${id}`).set(auth());
     expect(res.status).toBe(200);
     expect(res.body.data.status).toBe('cancelled');
     expect(t.instance.scheduler.registry.has(id)).toBe(false);
-    await sleep(1800);
+    await waitFor(() => sandbox.sent.some((m) => m.data.thing1?.value === 'kept'), 5000);
+    await sweepControl(env, t); // and the sweeps after the time, which would find a stale due entry
     expect(sandbox.sent.some((m) => m.data.thing1?.value === 'never')).toBe(false);
   });
 });

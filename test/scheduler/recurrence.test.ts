@@ -474,38 +474,3 @@ describe('invalid input', () => {
     expect(() => nextOccurrence({ daily: '08:30' }, SHANGHAI, Number.NaN)).toThrow(RangeError);
   });
 });
-
-/**
- * Why recurrence.ts resolves wall times itself: what cron-parser 5 does with `tz` at DST changes.
- * If one of these fails after an upgrade, cron-parser changed and this reasoning needs a new look.
- */
-describe("cron-parser's own tz handling", () => {
-  const nextFrom = (expression: string, zone: string, fromMs: number): string | null =>
-    iso(CronExpressionParser.parse(expression, { tz: zone, currentDate: fromMs }).next().getTime());
-  const prevFrom = (expression: string, zone: string, fromMs: number): string | null =>
-    iso(CronExpressionParser.parse(expression, { tz: zone, currentDate: fromMs }).prev().getTime());
-
-  it('gets a whole-hour gap and a fixed-time overlap right going forward', () => {
-    expect(nextFrom('30 2 * * *', NY, utc('2026-03-07T12:00:00Z'))).toBe('2026-03-08T07:30:00.000Z');
-    expect(nextFrom('30 1 * * *', NY, utc('2026-11-01T05:30:00Z'))).toBe('2026-11-02T06:30:00.000Z');
-  });
-
-  it('loses the rest of a gap when restarted from a claimed slot inside it', () => {
-    // One iterator yields 03:00, 03:15, 03:30, 03:45 EDT; a fresh one from 03:00 EDT skips to the next day.
-    expect(nextFrom('*/15 2 * * *', NY, utc('2026-03-08T07:00:00Z'))).toBe('2026-03-09T06:00:00.000Z');
-  });
-
-  it('fires an every-hour cron twice in the repeated hour, unlike a fixed-time one', () => {
-    expect(nextFrom('0 * * * *', NY, utc('2026-11-01T05:00:00Z'))).toBe('2026-11-01T06:00:00.000Z');
-  });
-
-  it('skips a day going backwards over a gap, and returns the second pass of an overlap', () => {
-    expect(prevFrom('30 2 * * *', NY, utc('2026-03-09T00:00:00Z'))).toBe('2026-03-07T07:30:00.000Z');
-    expect(prevFrom('30 1 * * *', NY, utc('2026-11-01T12:00:00Z'))).toBe('2026-11-01T06:30:00.000Z');
-  });
-
-  it('drops a slot in a 30-minute gap going forward and gives up going backwards', () => {
-    expect(nextFrom('15 2 * * *', LORD_HOWE, utc('2026-10-03T00:00:00Z'))).toBe('2026-10-04T15:15:00.000Z');
-    expect(() => prevFrom('15 2 * * *', LORD_HOWE, utc('2026-10-04T15:00:00Z'))).toThrow(/loop limit/);
-  });
-});

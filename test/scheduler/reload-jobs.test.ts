@@ -1,25 +1,14 @@
 import request from 'supertest';
 import { main } from '../../scripts/reload-jobs';
-import type { WeChatSandbox } from '../../src/sandbox/wechat-sandbox';
-import {
-  startInstance,
-  startSandbox,
-  testRedisUrl,
-  uniquePrefix,
-  type TestInstance,
-} from '../support/harness';
+import { testRedisUrl, uniquePrefix, useSandbox, type TestInstance } from '../support/harness';
 
-let sandbox: WeChatSandbox;
+const wechat = useSandbox();
+const redisPrefix = uniquePrefix();
+// Two instances of one deployment, for the whole file: the reload route reuses those of the script's test.
 const running: TestInstance[] = [];
 
 beforeAll(async () => {
-  const started = await startSandbox();
-  sandbox = started.sandbox;
-});
-
-afterAll(async () => {
-  for (const t of running) await t.close();
-  await sandbox.stop();
+  for (let i = 0; i < 2; i++) running.push(await wechat.start({ config: { redisPrefix } }));
 });
 
 describe('scripts/reload-jobs', () => {
@@ -33,18 +22,13 @@ describe('scripts/reload-jobs', () => {
   });
 
   it('prints each instance’s counts and reschedules exactly the reminder edited by hand', async () => {
-    const redisPrefix = uniquePrefix();
-    for (let i = 0; i < 2; i++) {
-      running.push(await startInstance({ wxBase: sandbox.url ?? '', config: { redisPrefix } }));
-    }
     const [a, b] = running;
-    const openid = sandbox.openIdFor('ops');
+    const openid = wechat.sandbox.openIdFor('ops');
     const at = Date.now() + 5 * 60_000;
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) {
       ids.push(
-        (await a!.instance.reminders.create(openid, { title: `ops ${i}`, at: at + i * 1000 })).reminder
-          .id as string,
+        (await a!.instance.reminders.create(openid, { title: `ops ${i}`, at: at + i * 1000 })).reminder.id,
       );
     }
     const env = { REDIS_URL: testRedisUrl(), REDIS_PREFIX: redisPrefix };

@@ -1,67 +1,34 @@
 import { DateTime } from 'luxon';
-import { reminderToHash, type Reminder } from '../../src/domain/reminder';
+import type { Reminder } from '../../src/domain/reminder';
 import type { WeChatSandbox } from '../../src/sandbox/wechat-sandbox';
 import {
-  startInstance,
-  startSandbox,
+  afterSweeps,
+  leaveBehind,
   uniquePrefix,
+  useSandbox,
   waitFor,
-  sleep,
   type TestInstance,
 } from '../support/harness';
 
+const env = useSandbox();
 let sandbox: WeChatSandbox;
-let url: string;
 let t: TestInstance;
-const openid = () => sandbox.openIdFor('sleeper');
 
-beforeAll(async () => {
-  ({ sandbox, url } = await startSandbox());
+beforeAll(() => {
+  ({ sandbox } = env);
 });
 
-afterEach(async () => {
-  await t?.close();
-  sandbox.reset();
-});
-
-afterAll(async () => {
-  await sandbox.stop();
-});
-
-/** Writes a reminder straight into Redis as a previous run left it (its due time in the past). */
-async function leftBehind(
-  t: TestInstance,
-  title: string,
-  nextFireAt: number,
-  repeat: Reminder['repeat'] = null,
-) {
-  const now = Date.now();
-  const { id: _id, ...fields } = reminderToHash({
-    id: '',
-    openid: openid(),
-    kind: 'reminder',
-    title,
-    detail: '',
-    templateId: t.config.wx.templateId,
-    page: '',
-    timezone: 'Asia/Shanghai',
-    repeat,
-    data: null,
-    cid: null,
-    nextFireAt,
-    status: 'pending',
-    createdAt: now - 4 * 86_400_000,
-    updatedAt: now - 4 * 86_400_000,
-  });
-  const { id } = await t.instance.store.create(openid(), fields, nextFireAt, {
-    pendingLimit: 500,
-    idempotencyTtlSeconds: 60,
-  });
-  return id;
+/** A reminder as a previous run left it in Redis (its due time in the past). */
+function leftBehind(t: TestInstance, title: string, nextFireAt: number, repeat: Reminder['repeat'] = null) {
+  return leaveBehind(env, t, { title, nextFireAt, repeat });
 }
 
 async function restartWith(seed: (t: TestInstance) => Promise<string[]>) {
-  t = await startInstance({ wxBase: url, config: { redisPrefix: uniquePrefix() }, start: false });
+  t = await env.start({
+    config: { redisPrefix: uniquePrefix() },
+    tuning: { sweepIntervalMs: 200 },
+    start: false,
+  });
   const ids = await seed(t);
   await t.instance.start(); // the "restart": reconcile at start finds what was missed
   return ids;
@@ -87,7 +54,7 @@ describe('after a restart', () => {
     const threeDaysAgo = slotToday.minus({ days: 3 }).toMillis();
     const [id] = await restartWith(async (t) => [await leftBehind(t, 'daily', threeDaysAgo, { daily })]);
     await waitFor(() => sandbox.sent.length === 1, 5000);
-    await sleep(600);
+    await afterSweeps(t); // the sweeps after the send, which would find another of the missed slots
     expect(sandbox.sent).toHaveLength(1);
     // The one send announces today's slot, the latest within the grace.
     expect(sandbox.sent[0]?.data.time2?.value).toBe(slotToday.toFormat('yyyy年M月d日 HH:mm'));

@@ -1,39 +1,41 @@
-import request from 'supertest';
 import { Retention } from '../../src/scheduler/retention';
-import { startInstance, uniquePrefix, useSandbox, waitFor, type TestInstance } from '../support/harness';
+import {
+  api,
+  bearer,
+  login,
+  TestClock,
+  uniquePrefix,
+  useSandbox,
+  waitFor,
+  type TestInstance,
+} from '../support/harness';
+import { data, type ReminderView } from '../support/api-types';
 
-// RETENTION_DAYS (SPEC §3): finished and cancelled reminders and their delivery records are purged
-// once unchanged for that long, with the user's indexes kept in step; pending ones never are.
+// RETENTION_DAYS (docs/architecture.md#retention): finished and cancelled reminders and their
+// delivery records are purged once unchanged for that long, with the user's indexes kept in step;
+// pending ones never are.
 const env = useSandbox();
 const DAY_MS = 86_400_000;
-const api = (t: TestInstance) => request(t.instance.app.callback());
-
-async function login(t: TestInstance, code: string): Promise<string> {
-  const res = await api(t).post('/api/login').send({ code });
-  return `Bearer ${res.body.data.token as string}`;
-}
 
 async function create(t: TestInstance, auth: string, title: string, at: number): Promise<string> {
-  const res = await api(t).post('/api/reminders').set('Authorization', auth).send({ title, at });
+  const res = await api(t).post('/api/reminders').set(bearer(auth)).send({ title, at });
   if (res.status !== 201) throw new Error(`create answered ${res.status}: ${JSON.stringify(res.body)}`);
-  return res.body.data.id as string;
+  return data<ReminderView>(res).id;
 }
 
 async function cancel(t: TestInstance, auth: string, id: string): Promise<void> {
-  const res = await api(t).delete(`/api/reminders/${id}`).set('Authorization', auth);
+  const res = await api(t).delete(`/api/reminders/${id}`).set(bearer(auth));
   if (res.status !== 200) throw new Error(`delete answered ${res.status}`);
 }
 
 describe('retention', () => {
   it('purges finished and cancelled reminders older than RETENTION_DAYS, keeping recent and pending ones', async () => {
-    let offset = 0; // the instance's clock runs `offset` ahead of the real one
-    const t = await startInstance({
-      wxBase: env.url,
+    const clock = new TestClock();
+    const t = await env.start({
       config: { redisPrefix: uniquePrefix(), retentionDays: 30 },
-      now: () => Date.now() + offset,
+      now: clock.now,
       tuning: { sweepIntervalMs: 100, retentionIntervalMs: 0 },
     });
-    env.running.push(t);
     const { keys } = t.instance;
     const openid = env.sandbox.openIdFor('alice');
     let auth = await login(t, 'alice#1');
@@ -45,30 +47,27 @@ describe('retention', () => {
     const pending = await create(t, auth, 'still pending', Date.now() + 300 * DAY_MS);
     expect(await t.instance.store.deliveries(sent)).toHaveLength(1);
 
-    offset = 31 * DAY_MS;
+    clock.advance(31 * DAY_MS);
     auth = await login(t, 'alice#2'); // the first session ran out with the jump
-    const recent = await create(t, auth, 'cancelled just now', Date.now() + offset + DAY_MS);
+    const recent = await create(t, auth, 'cancelled just now', clock.now() + DAY_MS);
     await cancel(t, auth, recent);
 
     await waitFor(async () => !(await t.redis.exists([keys.reminder(sent), keys.reminder(cancelled)])), 5000);
     expect(await t.redis.exists([keys.deliveries(sent)])).toBe(0);
-    const list = await api(t).get('/api/reminders').set('Authorization', auth);
+    const list = await api(t).get('/api/reminders').set(bearer(auth));
     expect(list.body.data.items.map((r: { id: string }) => r.id)).toEqual([recent, pending]);
     expect(await t.redis.zRange(keys.userReminders(openid), 0, -1)).toEqual([pending, recent]);
     expect(await t.redis.sMembers(keys.userPending(openid))).toEqual([pending]);
     expect(await t.redis.zRange(keys.due(), 0, -1)).toEqual([pending]);
-    expect((await api(t).get(`/api/reminders/${sent}`).set('Authorization', auth)).status).toBe(404);
+    expect((await api(t).get(`/api/reminders/${sent}`).set(bearer(auth))).status).toBe(404);
     expect((await t.instance.store.get(pending))?.status).toBe('pending');
     expect((await t.instance.store.get(recent))?.status).toBe('cancelled');
   });
 
   it('lets several instances purge at once, each reminder once, in bounded batches', async () => {
     const redisPrefix = uniquePrefix();
-    const started = await Promise.all(
-      [1, 2].map(() => startInstance({ wxBase: env.url, config: { redisPrefix }, start: false })),
-    );
-    env.running.push(...started);
-    const [a, b] = started as [TestInstance, TestInstance];
+    const [a, b] = await Promise.all([1, 2].map(() => env.start({ config: { redisPrefix }, start: false })));
+    if (!a || !b) throw new Error('two instances');
     const openid = env.sandbox.openIdFor('bulk');
     const old = Date.now() - 40 * DAY_MS;
     const ids: string[] = [];

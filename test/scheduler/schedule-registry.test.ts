@@ -1,14 +1,27 @@
 import { ScheduleRegistry } from '../../src/scheduler/schedule-registry';
 
+// Jest's fake timers drive node-schedule (its timers and Date.now are the faked ones): a job's
+// time is reached by advancing the clock, never by waiting for it.
 describe('ScheduleRegistry', () => {
   const fired: [string, number][] = [];
+  const firedWhen: number[] = []; // the (fake) clock when each fired
   let registry: ScheduleRegistry;
 
   beforeEach(() => {
+    jest.useFakeTimers({ now: Date.UTC(2026, 0, 1, 8, 29) });
     fired.length = 0;
-    registry = new ScheduleRegistry({ onFire: (id, at) => fired.push([id, at]) });
+    firedWhen.length = 0;
+    registry = new ScheduleRegistry({
+      onFire: (id, at) => {
+        fired.push([id, at]);
+        firedWhen.push(Date.now());
+      },
+    });
   });
-  afterEach(() => registry.close());
+  afterEach(() => {
+    registry.close();
+    jest.useRealTimers();
+  });
 
   it('holds one job per id and does nothing when an unchanged reminder is upserted', () => {
     const at = Date.now() + 60_000;
@@ -30,18 +43,22 @@ describe('ScheduleRegistry', () => {
   });
 
   it('fires at the time, once, and forgets the job', async () => {
-    const at = Date.now() + 150;
+    const at = Date.now() + 60_000;
     registry.upsert('1', at);
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    await jest.advanceTimersByTimeAsync(59_999);
+    expect(fired).toEqual([]);
+    await jest.advanceTimersByTimeAsync(1);
     expect(fired).toEqual([['1', at]]);
     expect(registry.has('1')).toBe(false);
+    await jest.advanceTimersByTimeAsync(3_600_000);
+    expect(fired).toHaveLength(1);
   });
 
   it('hands an occurrence already due to the dispatcher at once instead of node-schedule', async () => {
     const at = Date.now() - 5000;
     registry.upsert('1', at);
     expect(registry.jobOf('1')).toBeNull();
-    await new Promise((resolve) => setImmediate(resolve));
+    await jest.advanceTimersByTimeAsync(0);
     expect(fired).toEqual([['1', at]]);
   });
 
@@ -49,16 +66,19 @@ describe('ScheduleRegistry', () => {
     const at = Date.now() + 200;
     for (let i = 0; i < 10_000; i++) registry.upsert(String(i), at);
     expect(registry.jobOf('0')).toBe(registry.jobOf('9999'));
-    await new Promise((resolve) => setTimeout(resolve, 600));
+    await jest.advanceTimersByTimeAsync(200);
+    // All at the instant itself: one job each would have fired them a millisecond apart, over 10 s.
     expect(fired).toHaveLength(10_000);
+    expect(new Set(firedWhen)).toEqual(new Set([at]));
     expect(registry.size).toBe(0);
   });
 
   it('does not fire a removed job', async () => {
     registry.upsert('1', Date.now() + 100);
+    registry.upsert('2', Date.now() + 100); // the positive control, due at the same time
     expect(registry.remove('1')).toBe(true);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(fired).toEqual([]);
+    await jest.advanceTimersByTimeAsync(3_600_000);
+    expect(fired).toEqual([['2', Date.now() - 3_600_000 + 100]]);
   });
 
   it('reconciles with counts, changing only what differs', () => {

@@ -1,6 +1,11 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Next } from 'koa';
-import { NotConfiguredError, UnauthorizedError } from '../../errors';
+import {
+  adminApiNotConfigured,
+  adminTokenInvalid,
+  authorizationMalformed,
+  sessionRequired,
+} from '../../errors';
 import type { LoginService } from '../../services/login-service';
 import type { AppContext } from '../context';
 
@@ -21,9 +26,9 @@ export function createAuth(deps: AuthDeps): Auth {
   return function auth(options = {}) {
     if (options.level === 'admin') {
       return async function adminAuthMiddleware(ctx: AppContext, next: Next): Promise<void> {
-        if (!deps.adminToken) throw new NotConfiguredError('the admin API (ADMIN_TOKEN)');
+        if (!deps.adminToken) throw adminApiNotConfigured();
         const token = bearerToken(ctx);
-        if (!sameSecret(token, deps.adminToken)) throw new UnauthorizedError('invalid admin token', 40103);
+        if (!sameSecret(token, deps.adminToken)) throw adminTokenInvalid();
         await next();
       };
     }
@@ -36,9 +41,9 @@ export function createAuth(deps: AuthDeps): Auth {
 
 function bearerToken(ctx: AppContext): string {
   const header = ctx.get('Authorization');
-  if (!header) throw new UnauthorizedError('missing Authorization: Bearer <token>; log in first');
+  if (!header) throw sessionRequired();
   const match = BEARER.exec(header);
-  if (!match?.[1]) throw new UnauthorizedError('malformed Authorization header; expected Bearer <token>');
+  if (!match?.[1]) throw authorizationMalformed();
   return match[1];
 }
 

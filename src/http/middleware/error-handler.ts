@@ -1,12 +1,13 @@
 import type { Next } from 'koa';
-import { AppError, MethodNotAllowedError, NotFoundError } from '../../errors';
+import { AppError, internalError, methodNotAllowed, routeNotFound } from '../../errors';
 import { redisUnavailableError } from '../../store/redis';
 import type { AppContext } from '../context';
 
 /**
- * The first middleware: every error becomes the envelope of SPEC §4. AppErrors carry their own
- * status (body reading and parsing throw them too); Redis failures are translated; anything else is logged with the request id
- * and answered as a generic 500 that hides internals.
+ * The first middleware: every error becomes the envelope (README.md#http-api, docs/errors.md).
+ * AppErrors carry their own status (body reading and parsing throw them too); Redis failures are
+ * translated; anything else is logged with the request id and answered as a generic 500 that hides
+ * internals.
  */
 export function errorHandler() {
   return async function errorHandlerMiddleware(ctx: AppContext, next: Next): Promise<void> {
@@ -18,11 +19,11 @@ export function errorHandler() {
         // answered 405 in the envelope, or 404 when nothing is served at the path at all.
         if (ctx.status === 405 || ctx.status === 501) {
           const allowed = ctx.response.get('Allow').split(/,\s*/).filter(Boolean);
-          if (allowed.length > 0) throw new MethodNotAllowedError(allowed);
+          if (allowed.length > 0) throw methodNotAllowed(allowed);
           ctx.remove('Allow');
           ctx.status = 404;
         }
-        if (ctx.status === 404) throw new NotFoundError(`no route for ${ctx.method} ${ctx.path}`);
+        if (ctx.status === 404) throw routeNotFound(ctx.method, ctx.path);
       }
     } catch (err) {
       const appError = toAppError(err);
@@ -37,8 +38,9 @@ export function errorHandler() {
         return;
       }
       ctx.state.log?.error({ err }, 'unhandled error');
-      ctx.status = 500;
-      ctx.body = { errcode: 50000, errmsg: `internal error (request ${ctx.state.requestId})` };
+      const internal = internalError(ctx.state.requestId);
+      ctx.status = internal.status;
+      ctx.body = { errcode: internal.errcode, errmsg: internal.message };
     }
   };
 }

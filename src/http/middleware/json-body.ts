@@ -1,5 +1,5 @@
 import type { Next } from 'koa';
-import { MalformedBodyError, UnsupportedMediaTypeError, ValidationError } from '../../errors';
+import { bodyNotJson, bodyNotObject, invalidRequest, unsupportedMediaType } from '../../errors';
 import { hasBody, readBodyText } from '../body-reader';
 import type { AppContext } from '../context';
 
@@ -19,7 +19,7 @@ export function jsonBody(options: { except?: string[] } = {}) {
       ctx.state.body = {};
       return next();
     }
-    if (!ctx.is('application/json', '+json')) throw new UnsupportedMediaTypeError();
+    if (!ctx.is('application/json', '+json')) throw unsupportedMediaType();
     ctx.state.body = parseJsonObject(await readBodyText(ctx, { limit: BODY_LIMIT_BYTES }));
     await next();
   };
@@ -36,14 +36,14 @@ export function parseJsonObject(text: string): unknown {
   try {
     value = JSON.parse(text);
   } catch {
-    throw new MalformedBodyError();
+    throw bodyNotJson();
   }
   if (typeof value !== 'object' || value === null) {
-    throw new MalformedBodyError('the body must be a JSON object');
+    throw bodyNotObject();
   }
   const poisoned = protoKeyPaths(value);
   if (poisoned.length > 0) {
-    throw new ValidationError(
+    throw invalidRequest(
       poisoned.map((path) => ({ path, message: `${path} is not allowed: __proto__ is not a field name` })),
     );
   }

@@ -1,5 +1,5 @@
 import type { Next } from 'koa';
-import { UnsupportedMediaTypeError } from '../../errors';
+import { unsupportedMediaType } from '../../errors';
 import { readBodyText } from '../body-reader';
 import type { AppContext } from '../context';
 
@@ -15,7 +15,7 @@ export interface RawBodyOptions {
  */
 export function rawBody(options: RawBodyOptions) {
   return async function rawBodyMiddleware(ctx: AppContext, next: Next): Promise<void> {
-    if (!ctx.is(options.types)) throw new UnsupportedMediaTypeError(options.types.join(' or '));
+    if (!ctx.is(options.types)) throw unsupportedMediaType(options.types.join(' or '));
     ctx.state.rawBody = await readBodyText(ctx, { limit: options.limit });
     await next();
   };

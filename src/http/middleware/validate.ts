@@ -1,12 +1,24 @@
 import type Joi from 'joi';
 import type { Next } from 'koa';
-import { ValidationError, type ErrorDetail } from '../../errors';
+import { invalidRequest, type ErrorDetail } from '../../errors';
+import type { TypedSchema } from '../../infra/typed-schema';
 import type { AppContext } from '../context';
 
-export interface ValidateSchemas {
-  body?: Joi.ObjectSchema;
-  query?: Joi.ObjectSchema;
-  params?: Joi.ObjectSchema;
+/** The schemas of a route's parts (typedObject); a part without one is read as `{}`. */
+export interface ValidateSchemas<P, Q, B> {
+  params?: TypedSchema<P>;
+  query?: TypedSchema<Q>;
+  body?: TypedSchema<B>;
+}
+
+/**
+ * The cleaned input on ctx.state.input, each part on its own: a body field named like a path
+ * parameter or a query parameter (`id`) is the body's, never theirs.
+ */
+export interface RequestInput<P = unknown, Q = unknown, B = unknown> {
+  params: P;
+  query: Q;
+  body: B;
 }
 
 export interface ValidateOptions {
@@ -18,23 +30,37 @@ export interface ValidateOptions {
   collect?: boolean;
 }
 
+declare const INPUT: unique symbol;
+
+/** validate()'s middleware; it carries the types of what it cleans, for inputOf() and draftOf(). */
+export interface Validator<P, Q, B> {
+  (ctx: AppContext, next: Next): Promise<void>;
+  readonly [INPUT]?: RequestInput<P, Q, B>; // type-only
+}
+
+type None = Record<string, never>;
+
+// Which validator cleaned a request's input, so that reading it as another's types fails loudly.
+const cleanedWith = new WeakMap<AppContext, Validator<unknown, unknown, unknown>>();
+
 /**
  * Validates the parts of a request that have a schema, reporting every invalid field (path +
- * message) rather than the first, and puts the cleaned values on ctx.state.input as
- * `{ ...params, ...query, ...body }` (body wins).
+ * message) rather than the first, and puts the cleaned values on ctx.state.input, part by part.
  */
-export function validate(schemas: ValidateSchemas, options: ValidateOptions = {}) {
-  return async function validateMiddleware(ctx: AppContext, next: Next): Promise<void> {
+export function validate<P = None, Q = None, B = None>(
+  schemas: ValidateSchemas<P, Q, B>,
+  options: ValidateOptions = {},
+): Validator<P, Q, B> {
+  const validator = async function validateMiddleware(ctx: AppContext, next: Next): Promise<void> {
     const routeProblems: ErrorDetail[] = [];
     const bodyProblems: ErrorDetail[] = [];
-    const cleaned: Record<string, unknown> = {};
-    const parts: [keyof ValidateSchemas, unknown][] = [
-      ['params', (ctx as unknown as { params?: unknown }).params ?? {}],
-      ['query', ctx.query],
-      ['body', ctx.state.body ?? {}],
+    const input: RequestInput = { params: {}, query: {}, body: {} };
+    const parts: [keyof RequestInput, Joi.ObjectSchema | undefined, unknown][] = [
+      ['params', schemas.params, (ctx as unknown as { params?: unknown }).params ?? {}],
+      ['query', schemas.query, ctx.query],
+      ['body', schemas.body, ctx.state.body ?? {}],
     ];
-    for (const [part, raw] of parts) {
-      const schema = schemas[part];
+    for (const [part, schema, raw] of parts) {
       if (!schema) continue;
       const { value, error } = schema.validate(raw, {
         abortEarly: false,
@@ -42,7 +68,7 @@ export function validate(schemas: ValidateSchemas, options: ValidateOptions = {}
         convert: true,
       });
       if (!error) {
-        Object.assign(cleaned, value);
+        input[part] = value;
         continue;
       }
       const problems = part === 'body' ? bodyProblems : routeProblems;
@@ -54,16 +80,29 @@ export function validate(schemas: ValidateSchemas, options: ValidateOptions = {}
       }
       // joi's value holds the converted fields, the valid ones among them usable as they are.
       if (part === 'body' && !invalid.has('') && isPlainObject(value)) {
-        for (const [key, field] of Object.entries(value)) if (!invalid.has(key)) cleaned[key] = field;
+        input.body = Object.fromEntries(Object.entries(value).filter(([key]) => !invalid.has(key)));
       }
     }
     if (routeProblems.length > 0 || (bodyProblems.length > 0 && !options.collect)) {
-      throw new ValidationError([...routeProblems, ...bodyProblems]);
+      throw invalidRequest([...routeProblems, ...bodyProblems]);
     }
-    ctx.state.input = cleaned;
+    ctx.state.input = input;
+    cleanedWith.set(ctx, validator);
     if (bodyProblems.length > 0) ctx.state.problems = bodyProblems;
     await next();
   };
+  return validator;
+}
+
+/**
+ * The input `checked` cleaned on this request, typed by its schemas. The body holds only the
+ * fields that passed when validate({ collect: true }) left problems (draftOf reads it so).
+ */
+export function cleanedBy<P, Q, B>(ctx: AppContext, checked: Validator<P, Q, B>): RequestInput<P, Q, B> {
+  const input = ctx.state.input;
+  if (!input || cleanedWith.get(ctx) !== checked) throw new Error('route reads input it did not validate');
+  // Written above by `checked`, whose schemas validate to P, Q and B.
+  return input as RequestInput<P, Q, B>;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

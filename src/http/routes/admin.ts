@@ -5,9 +5,15 @@ import type { StatsService } from '../../services/stats-service';
 import { inputOf, reply, type AppContext, type AppState } from '../context';
 import type { Auth } from '../middleware/auth';
 import { validate } from '../middleware/validate';
+import { presentReload, presentStats } from '../presenters/stats';
+import { typedObject, withDefault } from '../schemas';
 
-const statsQuery = Joi.object({
-  days: Joi.number().integer().min(1).max(366).default(30), // days of send results, today included
+interface StatsQuery {
+  days: number; // days of send results, today included
+}
+
+const statsQuery = typedObject<StatsQuery>({
+  days: withDefault(Joi.number().integer().min(1).max(366), 30),
 });
 
 /** The operator's API: bearer ADMIN_TOKEN (401 when wrong, 503 when unset). */
@@ -19,18 +25,13 @@ export function adminRoutes(deps: {
   const { stats, reload, auth } = deps;
   const router = new Router<AppState>();
 
-  router.get(
-    '/api/admin/stats',
-    auth({ level: 'admin' }),
-    validate({ query: statsQuery }),
-    async (ctx: AppContext) => {
-      reply(ctx, await stats.stats(inputOf<{ days: number }>(ctx).days));
-    },
-  );
+  const statsInput = validate({ query: statsQuery });
+  router.get('/api/admin/stats', auth({ level: 'admin' }), statsInput, async (ctx: AppContext) => {
+    reply(ctx, presentStats(await stats.stats(inputOf(ctx, statsInput).query.days)));
+  });
 
   router.post('/api/admin/jobs/reload', auth({ level: 'admin' }), async (ctx: AppContext) => {
-    const instances = await reload();
-    reply(ctx, { instances: instances.length, replies: instances });
+    reply(ctx, presentReload(await reload()));
   });
 
   return router;

@@ -1,25 +1,38 @@
 import Router from '@koa/router';
+import {
+  healthRedisDown,
+  healthRedisLoading,
+  healthRedisOutOfMemory,
+  healthRedisStalled,
+  type AppError,
+} from '../../errors';
 import type { HealthService, RedisHealth } from '../../services/health-service';
 import type { AppContext, AppState } from '../context';
+import { envelope } from '../presenters/envelope';
+import { presentHealth } from '../presenters/health';
 
-// The errcodes of the 503 a request meets in the same state (errors.ts), with what health sees.
-const PROBLEMS: Record<Exclude<RedisHealth, 'up'>, { errcode: number; errmsg: string }> = {
-  down: { errcode: 50301, errmsg: 'redis is unreachable' },
-  unresponsive: { errcode: 50301, errmsg: 'redis does not answer in time (stalled)' },
-  loading: { errcode: 50304, errmsg: 'redis is loading its data (LOADING)' },
-  out_of_memory: { errcode: 50305, errmsg: 'redis is out of memory and refuses writes (OOM)' },
+// The errcodes of the 503 a request meets in the same state, with what health sees.
+const PROBLEMS: Record<Exclude<RedisHealth, 'up'>, () => AppError> = {
+  down: healthRedisDown,
+  unresponsive: healthRedisStalled,
+  loading: healthRedisLoading,
+  out_of_memory: healthRedisOutOfMemory,
 };
+
+function problem(redis: Exclude<RedisHealth, 'up'>): { errcode: number; errmsg: string } {
+  const error = PROBLEMS[redis]();
+  return { errcode: error.errcode, errmsg: error.message };
+}
 
 export function healthRoutes(deps: { health: HealthService }): Router<AppState> {
   const router = new Router<AppState>();
   router.get('/api/health', async (ctx: AppContext) => {
     const report = await deps.health.check();
-    const { redis } = report.data;
+    const data = presentHealth(report.data);
+    const { redis } = data;
     ctx.status = report.ok ? 200 : 503;
-    ctx.body =
-      redis === 'up'
-        ? { errcode: 0, errmsg: 'ok', data: report.data }
-        : { ...PROBLEMS[redis], data: report.data };
+    // Degraded, the view still goes out, in the envelope of the 503 a request meets meanwhile.
+    ctx.body = redis === 'up' ? envelope(data) : { ...problem(redis), data };
   });
   return router;
 }

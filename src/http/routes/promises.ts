@@ -6,27 +6,40 @@ import { draftOf, reply, sessionOf, shapeOf, type AppContext, type AppState } fr
 import { idempotencyOf } from '../idempotency-key';
 import type { Auth } from '../middleware/auth';
 import { validate } from '../middleware/validate';
-import { text, timezone } from '../schemas';
+import { presentPromise } from '../presenters/promise';
+import { required, text, timezone, typedObject, withDefault } from '../schemas';
 
 // The original client sends 0 for "give" and 1 for "ask".
-const KINDS: Record<string, Exclude<ReminderKind, 'reminder'>> = {
+const KINDS = {
   give: 'give',
   ask: 'ask',
   '0': 'give',
   '1': 'ask',
-};
+} as const satisfies Record<string, Exclude<ReminderKind, 'reminder'>>;
+type KindName = keyof typeof KINDS;
+const KIND_NAMES = Object.keys(KINDS).filter((name): name is KindName => name in KINDS);
 const TITLES = { give: '兑现我的承诺', ask: '提醒对方兑现承诺' } as const;
 
-const params = Joi.object({
-  type: Joi.string()
-    .valid(...Object.keys(KINDS))
-    .required(),
+interface PromiseParams {
+  type: KindName;
+}
+
+interface PromiseBody {
+  cid: string | number; // the client's counterpart id, echoed back as a string
+  hour: number;
+  min: number;
+  detail: string;
+  timezone?: string;
+}
+
+const params = typedObject<PromiseParams>({
+  type: required(Joi.string<KindName>().valid(...KIND_NAMES)),
 });
-const body = Joi.object({
-  cid: Joi.alternatives().try(text().max(64), Joi.number().integer()).required(),
-  hour: Joi.number().integer().min(0).max(23).required(),
-  min: Joi.number().integer().min(0).max(59).required(),
-  detail: text().multiline().trim().allow('').max(500).default(''),
+const body = typedObject<PromiseBody>({
+  cid: required(Joi.alternatives().try(text().max(64), Joi.number().integer())),
+  hour: required(Joi.number().integer().min(0).max(23)),
+  min: required(Joi.number().integer().min(0).max(59)),
+  detail: withDefault(text().multiline().trim().allow('').max(500), ''),
   timezone: timezone(),
 });
 // The promise's fields in the reminder service's terms, for problems found on either side.
@@ -37,16 +50,9 @@ export function promiseRoutes(deps: { reminders: ReminderService; auth: Auth }):
   const router = new Router<AppState>();
   const checked = validate({ params, body }, { collect: true });
   router.post('/api/promises/:type', deps.auth(), checked, async (ctx: AppContext) => {
-    const draft = draftOf<{
-      type: string;
-      cid: string | number;
-      hour: number;
-      min: number;
-      detail: string;
-      timezone?: string;
-    }>(ctx);
-    const input = draft.input;
-    const kind = KINDS[input.type ?? ''] ?? 'give';
+    const draft = draftOf(ctx, checked);
+    const { input } = draft;
+    const kind = KINDS[draft.params.type];
     // Without a valid hour and min there is no daily time: the service is told repeat is invalid.
     const daily =
       input.hour !== undefined && input.min !== undefined
@@ -59,7 +65,7 @@ export function promiseRoutes(deps: { reminders: ReminderService; auth: Auth }):
       { kind, cid: String(input.cid ?? ''), idempotency, shape: shapeOf(draft, PROMISE_FIELDS) },
     );
     if (replayed) ctx.set('Idempotent-Replayed', 'true');
-    reply(ctx, reminder, 201);
+    reply(ctx, presentPromise(reminder), 201);
   });
   return router;
 }

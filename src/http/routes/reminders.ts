@@ -6,7 +6,8 @@ import { draftOf, inputOf, reply, sessionOf, shapeOf, type AppContext, type AppS
 import { idempotencyOf } from '../idempotency-key';
 import type { Auth } from '../middleware/auth';
 import { validate } from '../middleware/validate';
-import { at, text, timezone } from '../schemas';
+import { presentReminder, presentReminderDetail, presentReminderPage } from '../presenters/reminder';
+import { at, required, text, timezone, typedObject, withDefault } from '../schemas';
 
 const repeat = Joi.object({ daily: text().max(16), cron: text().max(128) })
   .xor('daily', 'cron')
@@ -26,27 +27,47 @@ const fields = {
   data,
 };
 
-const createBody = Joi.object({ ...fields, title: fields.title.required() });
-const patchBody = Joi.object(fields).min(1);
-const idParams = Joi.object({
-  id: Joi.string()
-    .pattern(/^\d{1,15}$/)
-    .required(),
-});
-const listQuery = Joi.object({
-  status: Joi.string().valid(...REMINDER_STATUSES),
-  cursor: Joi.string().pattern(/^\d{1,15}$/),
-  limit: Joi.number().integer().min(1).max(100).default(20),
-  openid: text().max(64), // the original client sends it; the session decides, always
-});
+/** A create's body is the service's input; an edit's is any non-empty part of it. */
+type CreateBody = ReminderInput;
+type PatchBody = Partial<ReminderInput>;
 
-// The original Flask service's create: {title, time, reminderTime (ms), enableSubscribe}.
-const legacyCreateBody = Joi.object({
-  title: fields.title.required(),
+interface IdParams {
+  id: string;
+}
+
+interface ListQuery {
+  status?: ReminderStatus;
+  cursor?: string; // the last id of the previous page
+  limit: number;
+  openid?: string; // the original client sends it; the session decides, always
+}
+
+/** The original Flask service's create: {title, time, reminderTime (ms), enableSubscribe}. */
+interface LegacyCreateBody {
+  title: string;
+  time?: string; // free text, kept as the detail
+  reminderTime: number; // epoch ms
+  enableSubscribe?: boolean;
+  openid?: string; // ignored: the openid comes from the session
+}
+
+const createBody = typedObject<CreateBody>({ ...fields, title: required(fields.title) });
+const patchBody = typedObject<PatchBody>(fields).min(1);
+const idParams = typedObject<IdParams>({
+  id: required(Joi.string().pattern(/^\d{1,15}$/)),
+});
+const listQuery = typedObject<ListQuery>({
+  status: Joi.string<ReminderStatus>().valid(...REMINDER_STATUSES),
+  cursor: Joi.string().pattern(/^\d{1,15}$/),
+  limit: withDefault(Joi.number().integer().min(1).max(100), 20),
+  openid: text().max(64),
+});
+const legacyCreateBody = typedObject<LegacyCreateBody>({
+  title: required(fields.title),
   time: text().allow('').max(100),
-  reminderTime: Joi.number().integer().min(0).required(),
+  reminderTime: required(Joi.number().integer().min(0)),
   enableSubscribe: Joi.boolean(),
-  openid: text().max(64), // ignored: the openid comes from the session
+  openid: text().max(64),
 });
 // The legacy body's names for the canonical fields, so its 400s name what the client sent.
 const LEGACY_FIELDS = { reminderTime: 'at', time: 'detail' };
@@ -55,65 +76,69 @@ export function reminderRoutes(deps: { reminders: ReminderService; auth: Auth })
   const { reminders, auth } = deps;
   const router = new Router<AppState>();
 
-  const create = async (ctx: AppContext, input: ReminderInput, options: CreateOptions) => {
+  const create = async (
+    ctx: AppContext,
+    input: Partial<ReminderInput>,
+    options: CreateOptions & Required<Pick<CreateOptions, 'shape'>>,
+  ) => {
     const { reminder, replayed } = await reminders.create(sessionOf(ctx).openid, input, options);
     if (replayed) ctx.set('Idempotent-Replayed', 'true');
-    reply(ctx, reminder, 201);
+    reply(ctx, presentReminder(reminder), 201);
   };
 
   // Shape problems are collected, not thrown: the service adds its schedule and template
   // problems, and one 400 names them all. A title missing from the draft is among them.
-  router.post(
-    '/api/reminders',
-    auth(),
-    validate({ body: createBody }, { collect: true }),
-    (ctx: AppContext) => {
-      const draft = draftOf<ReminderInput>(ctx);
-      const idempotency = idempotencyOf(ctx, draft);
-      return create(ctx, draft.input as ReminderInput, { idempotency, shape: shapeOf(draft) });
-    },
-  );
-
-  router.get('/api/reminders', auth(), validate({ query: listQuery }), async (ctx: AppContext) => {
-    const query = inputOf<{ status?: ReminderStatus; cursor?: string; limit: number }>(ctx);
-    reply(ctx, await reminders.list(sessionOf(ctx).openid, query));
+  const creating = validate({ body: createBody }, { collect: true });
+  router.post('/api/reminders', auth(), creating, (ctx: AppContext) => {
+    const draft = draftOf(ctx, creating);
+    const idempotency = idempotencyOf(ctx, draft);
+    return create(ctx, draft.input, { idempotency, shape: shapeOf(draft) });
   });
 
-  router.get('/api/reminders/:id', auth(), validate({ params: idParams }), async (ctx: AppContext) => {
-    reply(ctx, await reminders.get(sessionOf(ctx).openid, inputOf<{ id: string }>(ctx).id));
+  const listing = validate({ query: listQuery });
+  router.get('/api/reminders', auth(), listing, async (ctx: AppContext) => {
+    const { status, cursor, limit } = inputOf(ctx, listing).query;
+    const page = await reminders.list(sessionOf(ctx).openid, { status, cursor, limit });
+    reply(ctx, presentReminderPage(page));
   });
 
-  const update = async (ctx: AppContext) => {
-    const draft = draftOf<Partial<ReminderInput> & { id: string }>(ctx);
-    const { id, ...patch } = draft.input;
-    reply(ctx, await reminders.update(sessionOf(ctx).openid, id ?? '', patch, shapeOf(draft)));
-  };
+  const byId = validate({ params: idParams });
+  router.get('/api/reminders/:id', auth(), byId, async (ctx: AppContext) => {
+    const { reminder, deliveries } = await reminders.get(sessionOf(ctx).openid, inputOf(ctx, byId).params.id);
+    reply(ctx, presentReminderDetail(reminder, deliveries));
+  });
+
   const editing = validate({ params: idParams, body: patchBody }, { collect: true });
+  const update = async (ctx: AppContext) => {
+    const draft = draftOf(ctx, editing);
+    const edited = await reminders.update(
+      sessionOf(ctx).openid,
+      draft.params.id,
+      draft.input,
+      shapeOf(draft),
+    );
+    reply(ctx, presentReminder(edited));
+  };
   router.patch('/api/reminders/:id', auth(), editing, update);
   // wx.request cannot send PATCH: the mini-program edits with PUT, same partial semantics.
   router.put('/api/reminders/:id', auth(), editing, update);
 
-  router.delete('/api/reminders/:id', auth(), validate({ params: idParams }), async (ctx: AppContext) => {
-    reply(ctx, await reminders.cancel(sessionOf(ctx).openid, inputOf<{ id: string }>(ctx).id));
-  });
+  const cancel = async (ctx: AppContext) => {
+    reply(ctx, presentReminder(await reminders.cancel(sessionOf(ctx).openid, inputOf(ctx, byId).params.id)));
+  };
+  router.delete('/api/reminders/:id', auth(), byId, cancel);
 
   // The original service's routes, same semantics as the canonical ones.
-  router.post(
-    '/api/reminder',
-    auth(),
-    validate({ body: legacyCreateBody }, { collect: true }),
-    (ctx: AppContext) => {
-      const draft = draftOf<{ title: string; time?: string; reminderTime: number }>(ctx);
-      const { title, time, reminderTime } = draft.input;
-      const idempotency = idempotencyOf(ctx, draft);
-      const input = { title, detail: time ?? '', at: reminderTime } as ReminderInput;
-      return create(ctx, input, { idempotency, shape: shapeOf(draft, LEGACY_FIELDS) });
-    },
-  );
-
-  router.delete('/api/reminder/:id', auth(), validate({ params: idParams }), async (ctx: AppContext) => {
-    reply(ctx, await reminders.cancel(sessionOf(ctx).openid, inputOf<{ id: string }>(ctx).id));
+  const legacyCreating = validate({ body: legacyCreateBody }, { collect: true });
+  router.post('/api/reminder', auth(), legacyCreating, (ctx: AppContext) => {
+    const draft = draftOf(ctx, legacyCreating);
+    const { title, time, reminderTime } = draft.input;
+    const idempotency = idempotencyOf(ctx, draft);
+    const input = { title, detail: time ?? '', at: reminderTime };
+    return create(ctx, input, { idempotency, shape: shapeOf(draft, LEGACY_FIELDS) });
   });
+
+  router.delete('/api/reminder/:id', auth(), byId, cancel);
 
   return router;
 }

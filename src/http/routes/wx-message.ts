@@ -5,6 +5,7 @@ import type { EchoQuery, PushQuery, PushService } from '../../services/push-serv
 import { inputOf, type AppContext, type AppState } from '../context';
 import { rawBody, rawBodyOf } from '../middleware/raw-body';
 import { validate } from '../middleware/validate';
+import { required, typedObject } from '../schemas';
 
 /** The message-push URL configured in the mini-program console; the JSON parser skips it. */
 export const WX_MESSAGE_PATH = '/api/wx/message';
@@ -15,18 +16,23 @@ const timestamp = Joi.string().pattern(/^\d{1,12}$/, 'decimal seconds');
 // Nonces become part of a Redis key: keep them to a harmless alphabet.
 const nonce = Joi.string().pattern(/^[A-Za-z0-9_-]{1,64}$/, 'letters and digits');
 
-const echoQuery = Joi.object({
-  signature: signature.required(),
-  timestamp: timestamp.required(),
-  nonce: nonce.required(),
-  echostr: Joi.string().min(1).max(512).required(),
+const echoQuery = typedObject<EchoQuery>({
+  signature: required(signature),
+  timestamp: required(timestamp),
+  nonce: required(nonce),
+  echostr: required(Joi.string().min(1).max(512)),
 }).unknown(true); // WeChat may add parameters of its own
 
-const pushQuery = Joi.object({
+/** The push's query; signature and msg_signature are required by mode (encrypt_type). */
+type PushParams = PushQuery & {
+  openid?: string; // the sender, which the body names too
+};
+
+const pushQuery = typedObject<PushParams>({
   signature: signature.when('encrypt_type', { is: 'aes', otherwise: Joi.required() }),
-  timestamp: timestamp.required(),
-  nonce: nonce.required(),
-  encrypt_type: Joi.string().valid('aes', 'raw'),
+  timestamp: required(timestamp),
+  nonce: required(nonce),
+  encrypt_type: Joi.string<'aes' | 'raw'>().valid('aes', 'raw'),
   msg_signature: signature.when('encrypt_type', { is: 'aes', then: Joi.required() }),
   openid: Joi.string().max(64),
 }).unknown(true);
@@ -48,18 +54,20 @@ export function wxMessageRoutes(deps: { push: PushService }): Router<AppState> {
   const { push } = deps;
   const router = new Router<AppState>();
 
-  router.get(WX_MESSAGE_PATH, requirePush(push), validate({ query: echoQuery }), async (ctx: AppContext) => {
-    text(ctx, await push.verifyEcho(inputOf<EchoQuery>(ctx), ctx.state.log));
+  const echo = validate({ query: echoQuery });
+  router.get(WX_MESSAGE_PATH, requirePush(push), echo, async (ctx: AppContext) => {
+    text(ctx, await push.verifyEcho(inputOf(ctx, echo).query, ctx.state.log));
   });
 
+  const pushed = validate({ query: pushQuery });
   router.post(
     WX_MESSAGE_PATH,
     requirePush(push),
-    validate({ query: pushQuery }),
+    pushed,
     rawBody({ limit: BODY_LIMIT_BYTES, types: ['text/xml', 'application/xml', 'application/json'] }),
     async (ctx: AppContext) => {
       const format = ctx.is('application/json') ? 'json' : 'xml';
-      await push.receive(inputOf<PushQuery>(ctx), rawBodyOf(ctx), format, ctx.state.log);
+      await push.receive(inputOf(ctx, pushed).query, rawBodyOf(ctx), format, ctx.state.log);
       text(ctx, 'success');
     },
   );

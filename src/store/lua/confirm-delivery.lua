@@ -1,8 +1,9 @@
 -- Records WeChat's final word on the delivery attempt that produced a msgid (from
 -- subscribe_msg_sent_event). A report with ErrorCode 0 only marks the attempt confirmed; any other
--- turns that send's outcome into 'failed' (SPEC §5): the attempt's result, the reminder's status
--- and lastResult when they still describe this send, and the stats hash, whose count moves from
--- '<day>:sent' to '<day>:failed' on the day the attempt ended, so a send is counted once.
+-- turns that send's outcome into 'failed' (docs/architecture.md#delivery-reports-can-fail-a-send):
+-- the attempt's result, the reminder's status and lastResult when they still describe this send,
+-- and the stats hash, whose count moves from '<day>:sent' to '<day>:failed' on the day the attempt
+-- ended, so a send is counted once.
 -- Guarantees: scanning the capped list and rewriting the one entry happen in one step, so a
 -- concurrent append (which shifts every index) cannot make LSET hit the wrong attempt; only a
 -- reminder of the user the event came from is touched; the first report on an attempt wins and a

@@ -1,5 +1,6 @@
-import type { SentMessage } from '../../src/sandbox/wechat-sandbox';
+import type { SentMessage } from '../src/sandbox/wechat-sandbox';
 import type { Lab } from './lab';
+import { sleep, waitFor } from './wait';
 
 export interface PlannedReminder {
   user: string; // a sandbox user (its openid is the lab's openid(user))
@@ -37,7 +38,7 @@ export async function createAll(
       const i = next++;
       const p = planned[i] as PlannedReminder;
       const { reminder } = await creator.reminders.create(lab.openid(p.user), { title: p.title, at: p.at });
-      ids[i] = reminder.id as string;
+      ids[i] = reminder.id;
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
@@ -119,17 +120,12 @@ export async function settle(
     );
     const enough = count >= (options.minSent ?? 0);
     if (idle && enough && Date.now() - quietSince >= quietMs) return true;
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await sleep(200);
   }
   return false;
 }
 
-/** Resolves once the sandbox has accepted at least `n` messages (polls every 5 ms). */
-export async function untilSent(lab: Lab, n: number, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (lab.sandbox.sent.length < n) {
-    if (Date.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-  return true;
+/** Resolves true once the sandbox has accepted at least `n` messages, false after `timeoutMs`. */
+export function untilSent(lab: Lab, n: number, timeoutMs: number): Promise<boolean> {
+  return waitFor(() => lab.sandbox.sent.length >= n, { timeoutMs, everyMs: 5 }).catch(() => false);
 }

@@ -1,14 +1,17 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { loadConfig } from '../../src/config';
-import { RedisServer } from '../../src/infra/redis-server';
-import { Instance } from '../../src/instance';
-import { createLogger } from '../../src/logger';
-import { WeChatSandbox } from '../../src/sandbox/wechat-sandbox';
-import { Keys } from '../../src/store/keys';
-import { closeRedis, connectRedis, type Redis } from '../../src/store/redis';
-import { NodeProcess, ROOT } from './node-process';
+import { loadConfig } from '../src/config';
+import { RedisServer } from '../src/infra/redis-server';
+import { Instance } from '../src/instance';
+import { createLogger } from '../src/logger';
+import { WeChatSandbox } from '../src/sandbox/wechat-sandbox';
+import { Keys } from '../src/store/keys';
+import { closeRedis, connectRedis, type Redis } from '../src/store/redis';
+import { NodeProcess } from './node-process';
+import { Tixing } from './tixing';
+
+export { Tixing };
 
 export const LAB_APPID = 'wx00000000000000a1';
 export const LAB_SECRET = 'lab-secret-0123456789abcdef';
@@ -68,7 +71,7 @@ export class Lab {
     return new Lab(options.name, dir, redisServer, redis, sandbox, sandboxUrl);
   }
 
-  /** The environment of a tixing process of this lab (SPEC §3), with `overrides` applied. */
+  /** The environment of a tixing process of this lab (README.md#configuration), with `overrides` applied. */
   tixingEnv(overrides: Record<string, string> = {}): Record<string, string> {
     return {
       PORT: '0',
@@ -79,8 +82,8 @@ export class Lab {
       WX_APPSECRET: LAB_SECRET,
       WX_API_BASE: this.sandboxUrl,
       QUOTA_MODE: 'ignore',
-      // Drills and benchmarks send thousands of messages to one user: the daily cap (SPEC §5) is
-      // not what they measure.
+      // Drills and benchmarks send thousands of messages to one user: the daily cap
+      // (docs/architecture.md#per-user-daily-send-limit) is not what they measure.
       USER_DAILY_SEND_LIMIT: '100000',
       LOG_LEVEL: 'info',
       ...overrides,
@@ -92,10 +95,8 @@ export class Lab {
     const profile = CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(CPU_PROFILE_DIR)}`] : [];
     const proc = new Tixing({
       name,
-      script: path.join(ROOT, 'src', 'main.ts'),
       cwd: this.dir,
       env: this.tixingEnv(env),
-      ready: /tixing is listening on (http:\/\/[\d.]+:\d+)/,
       nodeArgs: [...profile, ...(nodeArgs ?? [])],
     });
     this.processes.push(proc);
@@ -131,8 +132,8 @@ export class Lab {
         WX_APPSECRET: LAB_SECRET,
         WX_API_BASE: this.sandboxUrl,
         QUOTA_MODE: 'ignore',
-        // Drills and benchmarks send thousands of messages to one user: the daily cap (SPEC §5) is
-        // not what they measure.
+        // Drills and benchmarks send thousands of messages to one user: the daily cap
+        // (docs/architecture.md#per-user-daily-send-limit) is not what they measure.
         USER_DAILY_SEND_LIMIT: '100000',
         LOG_LEVEL: 'silent',
       });
@@ -180,24 +181,5 @@ export class Lab {
     await this.redisServer.stop().catch(() => undefined);
     openDirs.delete(this.dir);
     if (!options.keepDir) rmSync(this.dir, { recursive: true, force: true });
-  }
-}
-
-/** A tixing instance process: its URL comes from its "listening on" line. */
-export class Tixing extends NodeProcess {
-  get url(): string {
-    if (!this.readyMatch) throw new Error(`${this.options.name} has not started`);
-    return this.readyMatch;
-  }
-
-  /** Instance ids start with the pid (`<pid>-<hex>`), and so do the owners of its claims. */
-  ownsClaim(owner: string): boolean {
-    return owner.startsWith(`${this.pid}-`);
-  }
-
-  async health(): Promise<{ status: number; jobs?: number }> {
-    const res = await fetch(`${this.url}/api/health`, { signal: AbortSignal.timeout(3000) });
-    const body = (await res.json().catch(() => ({}))) as { data?: { jobs?: number } };
-    return { status: res.status, jobs: body.data?.jobs };
   }
 }

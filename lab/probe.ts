@@ -1,4 +1,4 @@
-import { sleep } from '../../bench/support/stats';
+import { sleep } from './wait';
 
 /** One request of a probe round and how it was answered; status 0: no answer within the limit. */
 export interface Probe {
@@ -75,15 +75,4 @@ export async function probeWhile(
   };
   await Promise.all(Array.from({ length: options.loops ?? 2 }, loop));
   return out;
-}
-
-/** Logs a sandbox user in and returns the bearer token. */
-export async function loginToken(base: string, code: string): Promise<string> {
-  const res = await fetch(`${base}/api/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ code }),
-  });
-  if (res.status !== 200) throw new Error(`login failed: ${res.status}`);
-  return ((await res.json()) as { data: { token: string } }).data.token;
 }

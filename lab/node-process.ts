@@ -2,8 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { waitFor } from './wait';
 
-export const ROOT = path.resolve(__dirname, '..', '..');
+export const ROOT = path.resolve(__dirname, '..');
 const TSX_LOADER = pathToFileURL(path.join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
 const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ on Linux
 const EXIT_WITH_PARENT = path.join(__dirname, 'exit-with-parent.cjs');
@@ -15,7 +16,7 @@ process.once('exit', () => {
   for (const child of live) child.kill('SIGKILL');
 });
 
-// Variables of SPEC §3 (and Node's) that must not leak from the caller's shell into a child.
+// Variables of README.md#configuration (and Node's) that must not leak from the caller's shell into a child.
 const INHERITED_BLOCKLIST = [
   'PORT',
   'HOST',
@@ -38,6 +39,13 @@ const INHERITED_BLOCKLIST = [
   'NODE_OPTIONS',
 ];
 
+/** How a run ended: exit code (null when killed by a signal), the signal, and when (epoch ms). */
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  at: number;
+}
+
 export interface NodeProcessOptions {
   name: string;
   script: string; // a .ts file, run with `node --import tsx`
@@ -51,11 +59,13 @@ export interface NodeProcessOptions {
 /**
  * One Node process run from TypeScript source, as an operator would start it: own pid, stdout and
  * stderr appended to a log file, ready when a line matches. It can be killed with SIGKILL (a
- * crash), stopped with SIGTERM (a deploy) and started again with the same settings.
+ * crash), stopped with SIGTERM (a deploy) and started again with the same settings. The one way
+ * the tests, the drills and the benchmarks run `src/main.ts` (or another script of ours).
  */
 export class NodeProcess {
   private child: ChildProcess | undefined;
-  private exited: Promise<void> = Promise.resolve();
+  private exited: Promise<Exit> = Promise.resolve({ code: null, signal: null, at: 0 });
+  private logOffset = 0; // where the current run's output starts in the log file
   readyMatch: string | undefined;
   startedAt = 0;
   readyAt = 0;
@@ -86,6 +96,7 @@ export class NodeProcess {
     Object.assign(env, { TSX_TSCONFIG_PATH: path.join(ROOT, 'tsconfig.json') }, options.env);
     const fd = openSync(this.logFile, 'a');
     const offset = statSync(this.logFile).size;
+    this.logOffset = offset;
     const args = [
       ...(options.nodeArgs ?? []),
       '--require',
@@ -99,34 +110,33 @@ export class NodeProcess {
     closeSync(fd);
     this.child = child;
     live.add(child);
-    this.exited = new Promise<void>((resolve) => {
-      child.once('exit', () => {
+    this.exited = new Promise<Exit>((resolve) => {
+      child.once('exit', (code, signal) => {
         live.delete(child);
-        resolve();
+        resolve({ code, signal, at: Date.now() });
       });
       child.once('error', () => {
         live.delete(child);
-        resolve();
+        resolve({ code: null, signal: null, at: Date.now() });
       });
     });
-    const deadline = Date.now() + (options.readyTimeoutMs ?? 30_000);
-    for (;;) {
-      const text = this.readLog(offset);
-      const match = options.ready.exec(text);
-      if (match) {
-        this.readyAt = performance.now();
-        this.readyMatch = match[1];
-        return;
-      }
-      if (!this.alive || Date.now() > deadline) {
-        if (this.alive) await this.kill9();
-        throw new Error(
-          `${options.name} did not become ready (${this.alive ? 'timeout' : 'exited'}); log tail:\n` +
-            text.slice(-2000),
-        );
-      }
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
+    const match = await waitFor(
+      () => {
+        const found = options.ready.exec(this.output());
+        if (!found && !this.alive) throw new Error('exited');
+        return found;
+      },
+      { timeoutMs: options.readyTimeoutMs ?? 30_000, everyMs: 25 },
+    ).catch(async (err: Error) => {
+      const alive = this.alive;
+      if (alive) await this.kill9();
+      throw new Error(
+        `${options.name} did not become ready (${alive ? 'timeout' : 'exited'}: ${err.message}); log tail:\n` +
+          this.output().slice(-2000),
+      );
+    });
+    this.readyAt = performance.now();
+    this.readyMatch = match[1];
   }
 
   /** Start-to-ready of the last start, ms. */
@@ -151,9 +161,33 @@ export class NodeProcess {
     clearTimeout(timer);
   }
 
+  /** Sends a signal and returns at once (see `exit` for how the run ends). */
+  signal(signal: NodeJS.Signals): void {
+    if (this.alive) this.child?.kill(signal);
+  }
+
+  /** Resolves how the current (or last) run ended, once it has. */
+  get exit(): Promise<Exit> {
+    return this.exited;
+  }
+
   /** Exit code of the last run (null while running or when killed by a signal). */
   get exitCode(): number | null {
     return this.child?.exitCode ?? null;
+  }
+
+  /** What the current (or last) run has written to stdout and stderr so far. */
+  output(): string {
+    return this.readLog(this.logOffset);
+  }
+
+  /** Resolves the first match of `pattern` in this run's output; rejects after `timeoutMs`. */
+  waitForOutput(pattern: RegExp, timeoutMs = 10_000): Promise<RegExpExecArray> {
+    return waitFor(() => pattern.exec(this.output()), {
+      timeoutMs,
+      everyMs: 25,
+      what: `${pattern} in the output`,
+    });
   }
 
   /** Resident set size in MB, from /proc (Linux) — the whole process, heap and native memory. */

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ROOT } from '../../drills/support/node-process';
+import { ROOT } from './node-process';
 import { describeMachine, machine, type Machine } from './machine';
 
 /** One measured figure, with its baseline from the same run when it has one. */

@@ -36,5 +36,3 @@ export function median(values: readonly number[]): number {
 }
 
 export const ratio = (a: number, b: number, digits = 2): number => +(a / b).toFixed(digits);
-
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

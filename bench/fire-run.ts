@@ -1,18 +1,11 @@
 import path from 'node:path';
 import { Queue, createNodeRedisClient } from 'bullmq';
 import { createClient } from 'redis';
-import {
-  createAll,
-  lateness,
-  plan,
-  settle,
-  tally,
-  type PlannedReminder,
-} from '../../drills/support/deliveries';
-import { LAB_APPID, LAB_SECRET, Lab } from '../../drills/support/lab';
-import type { NodeProcess } from '../../drills/support/node-process';
-import type { SendJob } from '../baselines/bullmq-worker';
-import { summarize, type Summary } from './stats';
+import { createAll, lateness, plan, settle, tally, type PlannedReminder } from '../lab/deliveries';
+import { LAB_APPID, LAB_SECRET, Lab } from '../lab/lab';
+import type { NodeProcess } from '../lab/node-process';
+import type { SendJob } from './baselines/bullmq-worker';
+import { summarize, type Summary } from '../lab/stats';
 
 export interface FireRunOptions {
   tag: string;
@@ -72,7 +65,7 @@ export async function fireWithBullmq(options: FireRunOptions): Promise<FireRunRe
   try {
     const worker = await lab.startScript(
       'bullmq-worker',
-      path.join(__dirname, '..', 'baselines', 'bullmq-worker.ts'),
+      path.join(__dirname, 'baselines', 'bullmq-worker.ts'),
       {
         REDIS_URL: lab.redisServer.url,
         QUEUE: queueName,

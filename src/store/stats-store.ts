@@ -1,0 +1,32 @@
+import type { Keys } from './keys';
+import type { Redis } from './redis';
+
+/**
+ * What the operator's numbers are read from: the `stats:sends` counters (`<day>:<result>` → count,
+ * kept by finish-occurrence.lua and confirm-delivery.lua) and the reminders' statuses by id.
+ */
+export class StatsStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+  ) {}
+
+  /** The last reminder id handed out; 0 when none was. */
+  async newestReminderId(): Promise<number> {
+    return Number((await this.redis.get(this.keys.reminderSeq())) ?? 0);
+  }
+
+  /** The status of each reminder id, in the order given (null: no such reminder), in one pipeline. */
+  async statuses(ids: readonly number[]): Promise<(string | null)[]> {
+    if (ids.length === 0) return [];
+    const multi = this.redis.multi();
+    for (const id of ids) multi.hGet(this.keys.reminder(String(id)), 'status');
+    return (await multi.execAsPipeline()) as unknown as (string | null)[];
+  }
+
+  /** Every send counter, field `<YYYY-MM-DD>:<result>` → count. */
+  async sendCounters(): Promise<Record<string, number>> {
+    const hash = await this.redis.hGetAll(this.keys.stats());
+    return Object.fromEntries(Object.entries(hash).map(([field, value]) => [field, Number(value)]));
+  }
+}
