@@ -73,6 +73,8 @@ export class RedisUnavailableError extends ServiceUnavailableError {}
 export class RedisLoadingError extends ServiceUnavailableError {}
 /** Redis reached `maxmemory` under `noeviction` and refuses writes (its `OOM` reply). */
 export class RedisOutOfMemoryError extends ServiceUnavailableError {}
+/** Redis refuses writes: a read-only replica (`READONLY`) or failed persistence (`MISCONF`). */
+export class RedisReadOnlyError extends ServiceUnavailableError {}
 export class NotConfiguredError extends ServiceUnavailableError {}
 
 export interface CatalogueEntry {
@@ -278,6 +280,13 @@ export const CATALOGUE = {
     status: 503,
     type: RedisOutOfMemoryError,
     meaning: 'Redis is out of memory (`maxmemory` under `noeviction`, `OOM`): writes are refused',
+  },
+  REDIS_READ_ONLY: {
+    errcode: 50306,
+    status: 503,
+    type: RedisReadOnlyError,
+    meaning:
+      'Redis refuses writes: `REDIS_URL` points at a read-only replica (`READONLY`, e.g. after a failover) or the server cannot persist (`MISCONF`, e.g. a full disk)',
   },
 } as const satisfies Record<string, CatalogueEntry>;
 

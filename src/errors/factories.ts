@@ -164,6 +164,10 @@ export const redisOutOfMemory = factory('REDIS_OUT_OF_MEMORY', (options: Cause =
   message: 'Redis is out of memory, try again later',
   ...options,
 }));
+export const redisReadOnly = factory('REDIS_READ_ONLY', (options: Cause = {}) => ({
+  message: 'storage refuses writes right now, try again later',
+  ...options,
+}));
 export const wechatUnavailable = factory('WECHAT_UNAVAILABLE', (options: Cause = {}) => ({
   message: 'WeChat is unavailable, try again shortly',
   ...options,
@@ -184,6 +188,10 @@ export const healthRedisStalled = factory(
   () => 'redis does not answer in time (stalled)',
 );
 export const healthRedisLoading = factory('REDIS_LOADING', () => 'redis is loading its data (LOADING)');
+export const healthRedisReadOnly = factory(
+  'REDIS_READ_ONLY',
+  () => 'redis refuses writes (READONLY replica or MISCONF persistence failure)',
+);
 export const healthRedisOutOfMemory = factory(
   'REDIS_OUT_OF_MEMORY',
   () => 'redis is out of memory and refuses writes (OOM)',

@@ -9,7 +9,13 @@ import {
   TimeoutError,
   type RedisArgument,
 } from 'redis';
-import { redisLoading, redisOutOfMemory, redisUnavailable, type ServiceUnavailableError } from '../errors';
+import {
+  redisLoading,
+  redisOutOfMemory,
+  redisReadOnly,
+  redisUnavailable,
+  type ServiceUnavailableError,
+} from '../errors';
 import type { Logger } from '../logger';
 
 export type Redis = ReturnType<typeof createRedisClient>;
@@ -121,9 +127,10 @@ function withReplyDeadline(client: Redis, timeoutMs: number): Redis {
 /**
  * Why Redis cannot serve a command right now, or undefined when the error is not one of those:
  * `unreachable` (no connection), `timeout` (no answer in time), `loading` (restarted, reading its
- * AOF/RDB: LOADING), `out_of_memory` (maxmemory reached with noeviction: OOM, writes refused).
+ * AOF/RDB: LOADING), `out_of_memory` (maxmemory reached with noeviction: OOM, writes refused),
+ * `read_only` (writes refused: a replica answering READONLY, or MISCONF when it cannot persist).
  */
-export type RedisFault = 'unreachable' | 'timeout' | 'loading' | 'out_of_memory';
+export type RedisFault = 'unreachable' | 'timeout' | 'loading' | 'out_of_memory' | 'read_only';
 
 export function redisFault(err: unknown): RedisFault | undefined {
   if (err instanceof RedisCommandTimeoutError || err instanceof TimeoutError) return 'timeout';
@@ -142,6 +149,7 @@ export function redisFault(err: unknown): RedisFault | undefined {
     const code = err.message.split(' ', 1)[0];
     if (code === 'LOADING') return 'loading';
     if (code === 'OOM') return 'out_of_memory';
+    if (code === 'READONLY' || code === 'MISCONF') return 'read_only';
     return undefined;
   }
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
@@ -162,6 +170,8 @@ export function redisUnavailableError(err: unknown): ServiceUnavailableError | u
       return redisLoading({ cause: err });
     case 'out_of_memory':
       return redisOutOfMemory({ cause: err });
+    case 'read_only':
+      return redisReadOnly({ cause: err });
     default:
       return redisUnavailable({ cause: err });
   }

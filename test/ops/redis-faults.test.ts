@@ -30,6 +30,7 @@ afterEach(async () => {
   const pid = redis.server.pid;
   if (pid) process.kill(pid, 'SIGCONT');
   await redis.admin.configSet('maxmemory', '0').catch(() => undefined);
+  await redis.admin.sendCommand(['REPLICAOF', 'NO', 'ONE']).catch(() => undefined);
 });
 const env = useSandbox();
 
@@ -233,6 +234,47 @@ describe('a full Redis (maxmemory reached, noeviction: OOM)', () => {
           .send({ title: 'after', at: Date.now() + 3600_000 })
       ).status,
     ).toBe(201);
+    await waitFor(() => sandbox.sent.length >= 1, 5000);
+    await afterSweeps(t);
+    expect(sandbox.sent.map((m) => m.data.thing1?.value)).toEqual(['due']);
+    expect(unhandled).toEqual([]);
+  });
+});
+
+describe('a Redis that refuses writes (a read-only replica: READONLY; failed persistence: MISCONF)', () => {
+  it('answers 503 "refuses writes" to writes and health, keeps serving reads, and sends what fell due once writes are back', async () => {
+    const t = await instance();
+    const { api, auth } = await user(t, 'readonly#1');
+    const dueAt = Date.now() + 1000;
+    expect((await api().post('/api/reminders').set(auth).send({ title: 'due', at: dueAt })).status).toBe(201);
+
+    const claims = watchClaims(t);
+    // A replica of a master that is not there: it keeps its data and refuses every write, as the
+    // old master does after a failover when REDIS_URL still points at it.
+    await redis.admin.sendCommand(['REPLICAOF', '127.0.0.1', '1']);
+    const readOnly = {
+      status: 503,
+      body: { errcode: 50306, errmsg: 'storage refuses writes right now, try again later' },
+    };
+    const create = await timed(
+      api()
+        .post('/api/reminders')
+        .set(auth)
+        .send({ title: 'refused', at: Date.now() + 3600_000 }),
+    );
+    expect(create).toMatchObject(readOnly);
+    expect(await timed(api().post('/api/login').send({ code: 'readonly#2' }))).toMatchObject(readOnly);
+    const health = await timed(api().get('/api/health'));
+    expect(health).toMatchObject({ status: 503, body: { errcode: 50306, data: { redis: 'read_only' } } });
+    const list = await api().get('/api/reminders').set(auth);
+    expect(list.status).toBe(200);
+    expect(titles(list)).toEqual(['due']);
+    // It falls due while writes are refused: the claim is tried and refused, nothing is sent yet.
+    await waitFor(async () => (await claims.outcomes()).includes('failed'));
+    expect(sandbox.sent).toHaveLength(0);
+
+    await redis.admin.sendCommand(['REPLICAOF', 'NO', 'ONE']);
+    expect((await api().get('/api/health')).status).toBe(200);
     await waitFor(() => sandbox.sent.length >= 1, 5000);
     await afterSweeps(t);
     expect(sandbox.sent.map((m) => m.data.thing1?.value)).toEqual(['due']);

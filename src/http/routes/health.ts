@@ -3,6 +3,7 @@ import {
   healthRedisDown,
   healthRedisLoading,
   healthRedisOutOfMemory,
+  healthRedisReadOnly,
   healthRedisStalled,
   type AppError,
 } from '../../errors';
@@ -17,6 +18,7 @@ const PROBLEMS: Record<Exclude<RedisHealth, 'up'>, () => AppError> = {
   unresponsive: healthRedisStalled,
   loading: healthRedisLoading,
   out_of_memory: healthRedisOutOfMemory,
+  read_only: healthRedisReadOnly,
 };
 
 function problem(redis: Exclude<RedisHealth, 'up'>): { errcode: number; errmsg: string } {
