@@ -3,6 +3,8 @@ import type { Server } from 'node:http';
 import path from 'node:path';
 import type Koa from 'koa';
 import type { Config } from './config';
+import { ReminderOccurrences } from './delivery/kinds/reminder';
+import { DeliveryPipeline, type PipelineOptions } from './delivery/pipeline';
 import { createApp } from './http/app';
 import type { AppState } from './http/context';
 import { createAuth } from './http/middleware/auth';
@@ -18,7 +20,6 @@ import { WX_MESSAGE_PATH, wxMessageRoutes } from './http/routes/wx-message';
 import { projectRoot } from './infra/paths';
 import type { Logger } from './logger';
 import { Metrics, type MetricsOptions } from './metrics/metrics';
-import { Dispatcher, type DispatcherOptions } from './scheduler/dispatcher';
 import { Retention, type RetentionOptions } from './scheduler/retention';
 import { Scheduler, requestReload, type SchedulerOptions } from './scheduler/scheduler';
 import { HealthService, PROBE_TIMEOUT_MS } from './services/health-service';
@@ -55,7 +56,7 @@ export const DRAIN_TIMEOUT_MS = 10_000;
  * whose option type documents its unit and default; renamed ones say whose they are.
  */
 export type InstanceTuning = Pick<SchedulerOptions, 'horizonMs' | 'sweepIntervalMs' | 'retentionIntervalMs'> &
-  Pick<DispatcherOptions, 'leaseMs'> &
+  Pick<PipelineOptions, 'leaseMs'> &
   Pick<MessageSenderOptions, 'backoffBaseMs' | 'pauseMs'> &
   Pick<MetricsOptions, 'processMetrics'> & {
     retentionBatch?: RetentionOptions['batchSize'];
@@ -89,7 +90,7 @@ export class Instance {
   readonly reminders: ReminderService;
   readonly subscriptions: SubscriptionService;
   readonly push: PushService;
-  readonly dispatcher: Dispatcher;
+  readonly dispatcher: DeliveryPipeline;
   readonly scheduler: Scheduler;
   readonly metrics: Metrics;
   private server: Server | undefined;
@@ -134,7 +135,6 @@ export class Instance {
         timezone: config.defaultTimezone,
         now,
       }),
-      catalog,
       pauses: new SendPauseStore(redis, this.keys),
       logger: log,
       miniprogramState: config.wx.miniprogramState,
@@ -144,8 +144,8 @@ export class Instance {
       graceMs: config.misfireGraceSeconds * 1000,
       now,
     });
-    this.dispatcher = new Dispatcher({
-      store: this.store,
+    this.dispatcher = new DeliveryPipeline({
+      kinds: [new ReminderOccurrences(this.store, catalog)],
       sender,
       logger: log,
       instanceId: this.id,

@@ -48,7 +48,10 @@ export function createLogger(
         },
       },
     },
-    destination,
+    // Without a destination of its own, stdout written asynchronously: lines logged while a write
+    // is under way go out together in the next one, rather than one blocking write(2) per line
+    // (one per request). pino flushes what is left synchronously when the process exits.
+    destination ?? pino.destination({ dest: 1, sync: false }),
   );
 }
 

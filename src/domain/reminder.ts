@@ -1,24 +1,12 @@
+import { OUTCOMES, type AttemptResult, type Outcome } from '../delivery/outcome';
+
 /** The reminder as tixing's layers share it (README.md#http-api). Stored as a Redis hash of strings. */
 export type ReminderKind = 'reminder' | 'give' | 'ask';
-export type ReminderStatus =
-  | 'pending'
-  | 'sent'
-  | 'failed'
-  | 'missed'
-  | 'no_quota'
-  | 'rate_limited' // the user had reached USER_DAILY_SEND_LIMIT that day
-  | 'cancelled';
+/** Pending, cancelled, or the outcome of its last occurrence (src/delivery/outcome.ts). */
+export type ReminderStatus = 'pending' | Outcome | 'cancelled';
 export type Repeat = { daily: string } | { cron: string };
 
-export const REMINDER_STATUSES: readonly ReminderStatus[] = [
-  'pending',
-  'sent',
-  'failed',
-  'missed',
-  'no_quota',
-  'rate_limited',
-  'cancelled',
-];
+export const REMINDER_STATUSES: readonly ReminderStatus[] = ['pending', ...OUTCOMES, 'cancelled'];
 
 export interface LastResult {
   at: string; // ISO time of the outcome
@@ -59,7 +47,7 @@ export interface DeliveryAttempt {
   errcode: number | null; // null: no call made (no_quota in enforce mode, missed)
   errmsg: string;
   msgid: string | null;
-  result: 'sent' | 'retry' | 'failed' | 'no_quota' | 'rate_limited' | 'missed' | 'paused';
+  result: AttemptResult;
   confirmed?: { at: string; errorCode: string; status: string }; // from subscribe_msg_sent_event
 }
 

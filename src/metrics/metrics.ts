@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Outcome } from '../delivery/outcome';
 
 /** What a Redis error was met by: the connection itself, a scheduler sweep, or a dispatch. */
 export type RedisErrorSource = 'connection' | 'sweep' | 'dispatch';
@@ -17,9 +18,9 @@ export interface RequestObservation {
   seconds: number;
 }
 
-/** One finished occurrence, as Dispatcher.onOutcome reports it. */
+/** One finished occurrence, as DeliveryPipeline's onOutcome reports it. */
 export interface OutcomeObservation {
-  status: string; // sent, failed, no_quota, rate_limited, missed
+  status: Outcome;
   errcode: number | null;
   latenessMs: number; // send time − scheduled time
 }
@@ -46,7 +47,7 @@ export const METRIC_NAMES: readonly string[] = Object.values(NAMES);
 /**
  * The Prometheus metrics of one instance, on a Registry of its own (never prom-client's global
  * one: tests run several instances in one process). Everything is fed through hooks — the HTTP
- * middleware, Dispatcher.onOutcome, TokenManager.onFetch, Scheduler.onSweep, the Redis client's
+ * middleware, DeliveryPipeline's onOutcome, TokenManager.onFetch, Scheduler.onSweep, the Redis client's
  * error events — or read at scrape time, so nothing here reaches into the code it measures.
  */
 export class Metrics {

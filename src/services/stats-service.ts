@@ -1,4 +1,5 @@
 import { REMINDER_STATUSES, type ReminderStatus } from '../domain/reminder';
+import { utcDay } from '../delivery/outcome';
 import type { StatsStore } from '../store/stats-store';
 
 export interface StatsServiceDeps {
@@ -36,9 +37,10 @@ export interface AdminStats {
 const DAY_MS = 24 * 3600_000;
 
 /**
- * The operator's numbers (GET /api/admin/stats). Send results come from the `stats:sends` hash
- * that finish-occurrence.lua increments per `<day>:<result>` (confirm-delivery.lua moves one from
- * `sent` to `failed` when WeChat's subscribe_msg_sent_event reports the delivery failed).
+ * The operator's numbers (GET /api/admin/stats). Send results come from one hash per UTC day,
+ * outcome → count, that finish-occurrence.lua increments (confirm-delivery.lua moves one from
+ * `sent` to `failed` when WeChat's subscribe_msg_sent_event reports the delivery failed): one
+ * pipelined read of `days` hashes, nothing parsed.
  * Reminders by status have no counter yet, so they are counted by walking reminder ids down from
  * the id sequence (newest first, one pipelined HGET per id) up to `countLimit`: no SCAN of the
  * keyspace, but O(reminders) — an admin-only call, bounded, and flagged `truncated` past the
@@ -97,21 +99,18 @@ export class StatsService {
 
   private async sends(days: number): Promise<SendStats> {
     const { store, now } = this.deps;
-    const today = Date.parse(new Date(now()).toISOString().slice(0, 10));
-    const firstDay = new Date(today - (days - 1) * DAY_MS).toISOString().slice(0, 10);
+    const today = Date.parse(utcDay(now()));
+    // Newest day first; within a day, outcomes in name order, so the answer reads the same each time.
+    const dayNames = Array.from({ length: days }, (_, i) => utcDay(today - i * DAY_MS));
+    const counters = await store.sendCounters(dayNames);
     const byDay: Record<string, Record<string, number>> = {};
     const total: Record<string, number> = {};
-    const fields = Object.entries(await store.sendCounters());
-    // Newest day first; within a day, results in name order, so the answer reads the same each time.
-    fields.sort(([a], [b]) => (a < b ? 1 : a > b ? -1 : 0));
-    for (const [field, count] of fields) {
-      const match = /^(\d{4}-\d{2}-\d{2}):([a-z_]+)$/.exec(field);
-      if (!match?.[1] || !match[2] || match[1] < firstDay) continue;
-      const [, day, result] = match;
-      (byDay[day] ??= {})[result] = count;
-      total[result] = (total[result] ?? 0) + count;
+    for (const [i, day] of dayNames.entries()) {
+      const counts = counters[i] ?? {};
+      if (Object.keys(counts).length === 0) continue;
+      byDay[day] = sortKeys(counts);
+      for (const [outcome, count] of Object.entries(counts)) total[outcome] = (total[outcome] ?? 0) + count;
     }
-    for (const day of Object.keys(byDay)) byDay[day] = sortKeys(byDay[day] ?? {});
     return { byDay, total: sortKeys(total) };
   }
 }

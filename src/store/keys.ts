@@ -98,9 +98,12 @@ export class Keys {
   pushSeen(key: string): string {
     return `${this.prefix}push:seen:${key}`;
   }
-  /** Hash: counters of sends by `<day>:<result>`. */
-  stats(): string {
-    return `${this.prefix}stats:sends`;
+  /**
+   * Hash per UTC day (`YYYY-MM-DD`): outcome (src/delivery/outcome.ts) → occurrences that ended so
+   * that day. `sendStats('')` is the prefix confirm-delivery.lua appends an attempt's day to.
+   */
+  sendStats(day: string): string {
+    return `${this.prefix}stats:sends:${day}`;
   }
   /** Pub/sub channel of schedule changes and reload requests between instances. */
   eventsChannel(): string {

@@ -86,7 +86,7 @@ export class PushStore {
     if (!reminderId) return 'missing';
     return scripts.confirmDelivery.run<ConfirmOutcome>(
       this.redis,
-      [this.keys.deliveries(reminderId), this.keys.reminder(reminderId), this.keys.stats()],
+      [this.keys.deliveries(reminderId), this.keys.reminder(reminderId), this.keys.sendStats('')],
       [
         occurrence,
         msgid,

@@ -5,6 +5,7 @@ import {
   type Reminder,
   type ReminderStatus,
 } from '../domain/reminder';
+import { utcDay, type Outcome } from '../delivery/outcome';
 import type { Keys } from './keys';
 import { LuaScript, scripts } from './lua-script';
 import type { Redis } from './redis';
@@ -22,11 +23,10 @@ export interface FinishInput {
   openid: string;
   slot: number;
   owner: string;
-  status: Exclude<ReminderStatus, 'pending' | 'cancelled'>;
+  status: Outcome;
   lastResult: Reminder['lastResult'];
   nextSlot: number | null; // recurring: the next occurrence; null: the reminder is done
   now: number;
-  statsField: string; // `<YYYY-MM-DD>:<result>`
   msgid: string | null;
 }
 
@@ -193,7 +193,7 @@ export class ReminderStore {
         k.due(),
         k.claim(input.id, input.slot),
         k.userPending(input.openid),
-        k.stats(),
+        k.sendStats(utcDay(input.now)),
         input.msgid ? k.msgid(input.msgid) : '',
       ],
       [
@@ -204,7 +204,6 @@ export class ReminderStore {
         JSON.stringify(input.lastResult),
         input.nextSlot === null ? '' : input.nextSlot,
         input.now,
-        input.statsField,
         MSGID_TTL_SECONDS,
         occurrenceId(input.id, input.slot),
       ],

@@ -2,8 +2,9 @@ import type { Keys } from './keys';
 import type { Redis } from './redis';
 
 /**
- * What the operator's numbers are read from: the `stats:sends` counters (`<day>:<result>` → count,
- * kept by finish-occurrence.lua and confirm-delivery.lua) and the reminders' statuses by id.
+ * What the operator's numbers are read from: the per-day send counters (`stats:sends:<day>`,
+ * outcome → count, kept by finish-occurrence.lua and confirm-delivery.lua) and the reminders'
+ * statuses by id.
  */
 export class StatsStore {
   constructor(
@@ -24,9 +25,14 @@ export class StatsStore {
     return (await multi.execAsPipeline()) as unknown as (string | null)[];
   }
 
-  /** Every send counter, field `<YYYY-MM-DD>:<result>` → count. */
-  async sendCounters(): Promise<Record<string, number>> {
-    const hash = await this.redis.hGetAll(this.keys.stats());
-    return Object.fromEntries(Object.entries(hash).map(([field, value]) => [field, Number(value)]));
+  /** The send counters of each day given (`YYYY-MM-DD`), outcome → count, in one pipeline. */
+  async sendCounters(days: readonly string[]): Promise<Record<string, number>[]> {
+    if (days.length === 0) return [];
+    const multi = this.redis.multi();
+    for (const day of days) multi.hGetAll(this.keys.sendStats(day));
+    const hashes = (await multi.execAsPipeline()) as unknown as Record<string, string>[];
+    return hashes.map((hash) =>
+      Object.fromEntries(Object.entries(hash).map(([outcome, count]) => [outcome, Number(count)])),
+    );
   }
 }

@@ -1,15 +1,13 @@
-import type { DeliveryAttempt, Reminder } from '../domain/reminder';
+import type { Outgoing } from '../delivery/occurrence-kind';
+import type { DeliveryAttempt } from '../domain/reminder';
 import type { Logger } from '../logger';
 import type { QuotaStore } from '../store/quota-store';
 import type { SendLimiter } from '../store/send-limiter';
 import type { PauseWindow, SendPauseStore } from '../store/send-pause-store';
+import type { SendStatus } from '../delivery/outcome';
+import { decide, type AttemptState } from '../delivery/send-policy';
 import { isWeChatError, type WeChatError } from './errors';
-import {
-  renderTemplateData,
-  TemplateRenderError,
-  UnknownTemplateError,
-  type TemplateCatalog,
-} from './templates';
+import { TemplateRenderError, UnknownTemplateError } from './templates';
 import type { TokenManager } from './token-manager';
 import type { SubscribeMessage, WeChatClient } from './wechat-client';
 
@@ -19,8 +17,7 @@ const PAUSE_WINDOW_CACHE_MS = 1000;
 export type { PauseWindow } from '../store/send-pause-store';
 
 export interface SendOutcome {
-  // lost: the claim went elsewhere mid-retry; rate_limited: the user's USER_DAILY_SEND_LIMIT was reached
-  status: 'sent' | 'failed' | 'no_quota' | 'rate_limited' | 'paused' | 'lost';
+  status: SendStatus;
   errcode: number | null;
   errmsg: string;
   msgid: string | null;
@@ -32,7 +29,6 @@ export interface MessageSenderOptions {
   tokens: Pick<TokenManager, 'get' | 'invalidate'>;
   quota: Pick<QuotaStore, 'take' | 'refund' | 'zero'>;
   limiter: Pick<SendLimiter, 'take' | 'giveBack' | 'limit'>; // USER_DAILY_SEND_LIMIT
-  catalog: TemplateCatalog;
   pauses: Pick<SendPauseStore, 'remainingMs' | 'window' | 'pause'>; // the 45009 pause every instance shares
   logger: Logger;
   miniprogramState: SubscribeMessage['miniprogram_state'];
@@ -54,13 +50,12 @@ export interface DeliveryHooks {
 }
 
 /**
- * Sends one occurrence through subscribeMessage.send with the policy of
- * docs/architecture.md#retries-and-wechat-errors: the ledger is consulted first
- * (QUOTA_MODE=enforce), then the user's daily allowance (USER_DAILY_SEND_LIMIT: past it the
- * occurrence is rate_limited and the grant given back), transient failures are retried with
- * exponential backoff and full jitter up to `maxTries` and never past the deadline, a bad token is
- * replaced once and the send retried once, 43101 zeroes the ledger, 45009 pauses sending for every
- * instance. A message that does not go out gives back its grant and its allowance.
+ * Sends one rendered occurrence through subscribeMessage.send, acting on the decisions of
+ * src/delivery/send-policy.ts (docs/architecture.md#retries-and-wechat-errors): the ledger is
+ * consulted first (QUOTA_MODE=enforce), then the user's daily allowance (USER_DAILY_SEND_LIMIT:
+ * past it the occurrence is rate_limited and the grant given back); then the call, retried,
+ * refreshed, paused or zeroed as the policy says. A message that does not go out gives back its
+ * grant and its allowance.
  */
 export class MessageSender {
   private readonly now: () => number;
@@ -92,10 +87,10 @@ export class MessageSender {
     return value;
   }
 
+  /** Sends `outgoing` (one occurrence, `occurrence` in its delivery record) by `deadline`. */
   async deliver(
-    reminder: Reminder,
+    outgoing: Outgoing,
     occurrence: string,
-    fireAt: number,
     deadline: number,
     hooks: DeliveryHooks,
   ): Promise<SendOutcome> {
@@ -133,44 +128,38 @@ export class MessageSender {
     });
 
     // Render before taking a grant: a template that no longer renders (removed from
-    // config/templates.json since the reminder was created) is a final failure that costs nothing.
+    // config/templates.json since the occurrence was created) is a final failure that costs nothing.
     let data: SubscribeMessage['data'];
     try {
-      data = renderTemplateData(this.options.catalog, reminder.templateId, {
-        title: reminder.title,
-        detail: reminder.detail,
-        fireAt,
-        timezone: reminder.timezone,
-        ...(reminder.data ? { data: reminder.data } : {}),
-      });
+      data = outgoing.render();
     } catch (err) {
-      // Only what the catalogue can refuse is the reminder's failure; anything else is a bug and
+      // Only what the catalogue can refuse is the occurrence's failure; anything else is a bug and
       // propagates (the claim runs out and the occurrence is tried again) rather than being
       // recorded as if WeChat or the template had refused it.
       if (!(err instanceof UnknownTemplateError || err instanceof TemplateRenderError)) throw err;
       const errmsg = `template cannot be rendered: ${err.message}`;
-      this.options.logger.error({ templateId: reminder.templateId, occurrence }, errmsg);
+      this.options.logger.error({ templateId: outgoing.templateId, occurrence }, errmsg);
       await record('failed', this.now(), null, errmsg);
       return { status: 'failed', errcode: null, errmsg, msgid: null, attempts: attempt };
     }
+    const { openid, templateId } = outgoing;
     const message: SubscribeMessage = {
-      touser: reminder.openid,
-      template_id: reminder.templateId,
-      ...(reminder.page ? { page: reminder.page } : {}),
+      touser: openid,
+      template_id: templateId,
+      ...(outgoing.page ? { page: outgoing.page } : {}),
       data,
       miniprogram_state: this.options.miniprogramState,
       lang: this.options.lang ?? 'zh_CN',
     };
 
-    if (quotaMode === 'enforce' && !(await quota.take(reminder.openid, reminder.templateId))) {
+    if (quotaMode === 'enforce' && !(await quota.take(openid, templateId))) {
       const errmsg = 'no subscription grant left for this template: the user must accept it again';
       await record('no_quota', this.now(), null, errmsg);
       return { status: 'no_quota', errcode: null, errmsg, msgid: null, attempts: attempt };
     }
-    const refundGrant = () =>
-      quotaMode === 'enforce' ? quota.refund(reminder.openid, reminder.templateId) : undefined;
+    const refundGrant = () => (quotaMode === 'enforce' ? quota.refund(openid, templateId) : undefined);
     // Taken after the grant, so a user without one is recorded no_quota and costs no allowance.
-    const allowance = await this.options.limiter.take(reminder.openid);
+    const allowance = await this.options.limiter.take(openid);
     if (!allowance) {
       await refundGrant();
       const { limit } = this.options.limiter;
@@ -184,34 +173,37 @@ export class MessageSender {
       await this.options.limiter.giveBack(allowance);
     };
 
-    const maxTries = this.options.maxTries ?? 5;
-    let transientTries = 0;
-    let tokenRetried = false;
+    // What each answer leads to is decided in one place, src/delivery/send-policy.ts; this loop acts.
+    const state: AttemptState = { transientTries: 0, tokenRefreshed: false };
     for (;;) {
       const started = this.now();
       let token = '';
-      let error: WeChatError;
+      let error: WeChatError | undefined;
+      let msgid: string | null = null;
       try {
         token = await this.options.tokens.get();
-        const { msgid } = await this.options.client.sendSubscribeMessage(token, message);
-        await record('sent', started, 0, 'ok', msgid ?? null);
-        return { status: 'sent', errcode: 0, errmsg: 'ok', msgid: msgid ?? null, attempts: attempt };
+        msgid = (await this.options.client.sendSubscribeMessage(token, message)).msgid ?? null;
       } catch (err) {
         if (!isWeChatError(err)) throw err;
         error = err;
       }
-      if (error.kind === 'token' && !tokenRetried) {
-        tokenRetried = true;
-        await record('retry', started, error.errcode, error.errmsg);
-        await this.options.tokens.invalidate(token);
-        continue;
+      const answer = error ?? { errcode: 0, errmsg: 'ok' };
+      const decision = decide(answer, state, deadline, this.now(), this.options);
+      if (decision.action === 'final' && decision.outcome === 'sent') {
+        await record('sent', started, 0, 'ok', msgid);
+        return { status: 'sent', errcode: 0, errmsg: 'ok', msgid, attempts: attempt };
       }
-      if (error.kind === 'transient' || error.kind === 'token') {
-        transientTries += 1;
-        const delay = this.backoff(transientTries);
-        if (transientTries < maxTries && this.now() + delay < deadline && (await hooks.keepClaim())) {
-          await record('retry', started, error.errcode, error.errmsg);
-          await new Promise((resolve) => setTimeout(resolve, delay));
+      switch (decision.action) {
+        case 'refresh_token':
+          state.tokenRefreshed = true;
+          await record('retry', started, answer.errcode, answer.errmsg);
+          await this.options.tokens.invalidate(token);
+          continue;
+        case 'retry': {
+          state.transientTries += 1;
+          if (!(await hooks.keepClaim())) break; // recorded failed below, as when retries run out
+          await record('retry', started, answer.errcode, answer.errmsg);
+          await new Promise((resolve) => setTimeout(resolve, decision.afterMs));
           // A 45009 met by any send while this one backed off stops it too: hand the occurrence
           // back (no attempt made) and it is sent when the pause ends.
           if (await this.isPaused()) {
@@ -224,35 +216,32 @@ export class MessageSender {
           if (!(await hooks.keepClaim())) {
             await refund();
             const errmsg = 'claim lost while backing off';
-            return { status: 'lost', errcode: error.errcode, errmsg, msgid: null, attempts: attempt };
+            return { status: 'lost', errcode: answer.errcode, errmsg, msgid: null, attempts: attempt };
           }
           continue;
         }
-        await record('failed', started, error.errcode, error.errmsg);
-        await refund();
-        return failure('failed', error);
+        case 'zero_quota':
+          await record('no_quota', started, answer.errcode, answer.errmsg);
+          await quota.zero(openid, templateId);
+          await this.options.limiter.giveBack(allowance);
+          return failure('no_quota', answer);
+        case 'pause':
+          await record('paused', started, answer.errcode, answer.errmsg);
+          await refund();
+          await this.pause();
+          return failure('paused', answer);
+        case 'final':
+          if (decision.loud) {
+            this.options.logger.error(
+              { templateId, errcode: answer.errcode },
+              'WeChat says the template id is invalid (40037)',
+            );
+          }
+          break;
       }
-      if (error.kind === 'no_quota') {
-        await record('no_quota', started, error.errcode, error.errmsg);
-        await quota.zero(reminder.openid, reminder.templateId);
-        await this.options.limiter.giveBack(allowance);
-        return failure('no_quota', error);
-      }
-      if (error.kind === 'paused') {
-        await record('paused', started, error.errcode, error.errmsg);
-        await refund();
-        await this.pause();
-        return failure('paused', error);
-      }
-      if (error.errcode === 40037) {
-        this.options.logger.error(
-          { templateId: reminder.templateId },
-          'WeChat says the template id is invalid (40037)',
-        );
-      }
-      await record('failed', started, error.errcode, error.errmsg);
+      await record('failed', started, answer.errcode, answer.errmsg);
       await refund();
-      return failure('failed', error);
+      return failure('failed', answer);
     }
   }
 
@@ -263,12 +252,5 @@ export class MessageSender {
     const window = await this.options.pauses.pause(start, pauseMs, this.options.graceMs);
     this.window = { value: window, readAt: start };
     this.options.logger.error({ pauseMs }, 'WeChat daily send quota reached (45009): sends paused');
-  }
-
-  /** Exponential backoff with full jitter: uniform in [base·2^(n−1) / 2, base·2^(n−1)], capped. */
-  private backoff(tries: number): number {
-    const base = this.options.backoffBaseMs ?? 500;
-    const cap = Math.min(this.options.backoffMaxMs ?? 8000, base * 2 ** (tries - 1));
-    return Math.round(cap / 2 + Math.random() * (cap / 2));
   }
 }

@@ -72,13 +72,10 @@ describe('GET /api/admin/stats', () => {
     await createReminder(t, alice, 'later', Date.now() + 3600_000);
     const cancelled = await createReminder(t, bob, 'cancelled', Date.now() + 3600_000);
     expect((await api(t).delete(`/api/reminders/${cancelled}`).set(bearer(bob))).status).toBe(200);
-    // Older counters: three days ago, and a field that is not a day's counter.
+    // Older counters: three days ago, and a day older than the 30 shown by default.
     const old = dayOf(Date.now() - 3 * DAY_MS);
-    await t.redis.hSet(t.instance.keys.stats(), {
-      [`${old}:sent`]: '7',
-      [`${old}:no_quota`]: '2',
-      junk: '9',
-    });
+    await t.redis.hSet(t.instance.keys.sendStats(old), { sent: '7', no_quota: '2' });
+    await t.redis.hSet(t.instance.keys.sendStats(dayOf(Date.now() - 30 * DAY_MS)), { sent: '9' });
 
     const res = await stats();
 

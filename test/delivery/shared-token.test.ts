@@ -86,7 +86,9 @@ describe('access_token central control with three instances', () => {
     const ttl = (await instances[0]?.redis.pTTL(instances[0].instance.keys.accessToken())) ?? 0;
     expect(ttl).toBeLessThanOrEqual((7200 - 240) * 1000);
     expect(ttl).toBeGreaterThan((7200 - 240 - 60) * 1000);
-    const sentCounter = await instances[0]?.redis.hGetAll(instances[0].instance.keys.stats());
+    const sentCounter = await instances[0]?.redis.hGetAll(
+      instances[0].instance.keys.sendStats(new Date().toISOString().slice(0, 10)),
+    );
     expect(Object.values(sentCounter ?? {}).map(Number)).toEqual([1000]);
     // No send happens twice, even after a few more sweeps (of any instance: each sent a control).
     const [first] = instances;

@@ -1,3 +1,4 @@
+import { ReminderOccurrences } from '../../src/delivery/kinds/reminder';
 import type { DeliveryAttempt, Reminder } from '../../src/domain/reminder';
 import { QuotaStore } from '../../src/store/quota-store';
 import { SendLimiter } from '../../src/store/send-limiter';
@@ -19,15 +20,14 @@ beforeAll(async () => {
   reminder = stored;
 });
 
-/** A sender on the instance's Redis and WeChat client, with the catalogue under test. */
-function senderWith(catalog: TemplateCatalog): MessageSender {
+/** A sender on the instance's Redis and WeChat client. */
+function sender(): MessageSender {
   const { keys } = t.instance;
   return new MessageSender({
     client: t.instance.wechat,
     tokens: t.instance.tokens,
     quota: new QuotaStore(t.redis, keys),
     limiter: new SendLimiter(t.redis, keys, { limit: 50, timezone: 'Asia/Shanghai' }),
-    catalog,
     pauses: new SendPauseStore(t.redis, keys),
     logger: t.logs.logger,
     miniprogramState: 'formal',
@@ -36,9 +36,11 @@ function senderWith(catalog: TemplateCatalog): MessageSender {
   });
 }
 
-async function deliver(sender: MessageSender, attempts: DeliveryAttempt[]) {
+/** Delivers the reminder's occurrence now, rendered by the reminder kind with `catalog`. */
+async function deliver(catalog: TemplateCatalog, attempts: DeliveryAttempt[]) {
   const slot = Date.now();
-  return sender.deliver(reminder, `${reminder.id}:${slot}`, slot, slot + 60_000, {
+  const outgoing = new ReminderOccurrences(t.instance.store, catalog).render(reminder, slot);
+  return sender().deliver(outgoing, `${reminder.id}:${slot}`, slot + 60_000, {
     onAttempt: async (attempt) => {
       attempts.push(attempt);
     },
@@ -57,7 +59,7 @@ describe('MessageSender when the template cannot be rendered', () => {
   it('records a template the catalogue no longer has as a failed delivery, without calling WeChat', async () => {
     const attempts: DeliveryAttempt[] = [];
     const calls = env.sandbox.stats.sendCalls;
-    const outcome = await deliver(senderWith(parseTemplates({ other: { thing1: '{{title}}' } })), attempts);
+    const outcome = await deliver(parseTemplates({ other: { thing1: '{{title}}' } }), attempts);
     expect(outcome).toMatchObject({ status: 'failed', errcode: null });
     expect(outcome.errmsg).toMatch(/^template cannot be rendered: unknown template/);
     expect(attempts).toEqual([expect.objectContaining({ result: 'failed', errcode: null })]);
@@ -66,7 +68,7 @@ describe('MessageSender when the template cannot be rendered', () => {
 
   it('lets any other exception propagate instead of recording it as a failed delivery', async () => {
     const attempts: DeliveryAttempt[] = [];
-    await expect(deliver(senderWith(new BrokenCatalog()), attempts)).rejects.toThrow(TypeError);
+    await expect(deliver(new BrokenCatalog(), attempts)).rejects.toThrow(TypeError);
     expect(attempts).toEqual([]);
   });
 });

@@ -1,25 +1,34 @@
 import { randomUUID } from 'node:crypto';
 import type { Next } from 'koa';
 import type { Logger } from '../../logger';
-import type { AppContext } from '../context';
+import type { AppContext, AppState } from '../context';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
-/** Gives each request an id (the caller's X-Request-Id when sane) and a child logger; logs the outcome. */
+/**
+ * Gives each request an id (the caller's X-Request-Id when sane) and a logger bound to it; logs
+ * the outcome. The child logger is made on first use only: a pino child (bindings serialised and
+ * redacted) cost more than the request's one line, and most requests log nothing else.
+ */
 export function requestContext(options: { logger: Logger }) {
+  const { logger } = options;
+  // The outcome line holds only the fields below, none of them a secret, so it skips the
+  // redaction pass (a third of a line's cost); every other line keeps it.
+  const outcomes = logger.child({}, { redact: [] });
   return async function requestContextMiddleware(ctx: AppContext, next: Next): Promise<void> {
     const incoming = ctx.get('X-Request-Id');
     const requestId = REQUEST_ID.test(incoming) ? incoming : randomUUID();
     ctx.state.requestId = requestId;
-    ctx.state.log = options.logger.child({ reqId: requestId });
+    bindLog(ctx.state, logger, requestId);
     ctx.set('X-Request-Id', requestId);
     const started = performance.now();
     try {
       await next();
     } finally {
       // ctx.path, not ctx.url: query strings may carry signatures and nonces.
-      ctx.state.log.info(
+      outcomes.info(
         {
+          reqId: requestId,
           method: ctx.method,
           path: ctx.path,
           status: ctx.status,
@@ -29,4 +38,16 @@ export function requestContext(options: { logger: Logger }) {
       );
     }
   };
+}
+
+function bindLog(state: AppState, logger: Logger, requestId: string): void {
+  let child: Logger | undefined;
+  Object.defineProperty(state, 'log', {
+    configurable: true,
+    enumerable: true,
+    get: () => (child ??= logger.child({ reqId: requestId })),
+    set: (value: Logger) => {
+      child = value;
+    },
+  });
 }

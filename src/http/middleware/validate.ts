@@ -40,6 +40,8 @@ export interface Validator<P, Q, B> {
 
 type None = Record<string, never>;
 
+const PREFERENCES: Joi.ValidationOptions = { abortEarly: false, stripUnknown: false, convert: true };
+
 // Which validator cleaned a request's input, so that reading it as another's types fails loudly.
 const cleanedWith = new WeakMap<AppContext, Validator<unknown, unknown, unknown>>();
 
@@ -51,22 +53,25 @@ export function validate<P = None, Q = None, B = None>(
   schemas: ValidateSchemas<P, Q, B>,
   options: ValidateOptions = {},
 ): Validator<P, Q, B> {
+  // Preferences bound once: passed on each validate() call, joi merges them (and recompiles
+  // the messages they carry) per request.
+  const bound = {
+    params: schemas.params?.prefs(PREFERENCES),
+    query: schemas.query?.prefs(PREFERENCES),
+    body: schemas.body?.prefs(PREFERENCES),
+  };
   const validator = async function validateMiddleware(ctx: AppContext, next: Next): Promise<void> {
     const routeProblems: ErrorDetail[] = [];
     const bodyProblems: ErrorDetail[] = [];
     const input: RequestInput = { params: {}, query: {}, body: {} };
     const parts: [keyof RequestInput, Joi.ObjectSchema | undefined, unknown][] = [
-      ['params', schemas.params, (ctx as unknown as { params?: unknown }).params ?? {}],
-      ['query', schemas.query, ctx.query],
-      ['body', schemas.body, ctx.state.body ?? {}],
+      ['params', bound.params, (ctx as unknown as { params?: unknown }).params ?? {}],
+      ['query', bound.query, ctx.query],
+      ['body', bound.body, ctx.state.body ?? {}],
     ];
     for (const [part, schema, raw] of parts) {
       if (!schema) continue;
-      const { value, error } = schema.validate(raw, {
-        abortEarly: false,
-        stripUnknown: false,
-        convert: true,
-      });
+      const { value, error } = schema.validate(raw);
       if (!error) {
         input[part] = value;
         continue;

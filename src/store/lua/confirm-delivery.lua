@@ -2,13 +2,14 @@
 -- subscribe_msg_sent_event). A report with ErrorCode 0 only marks the attempt confirmed; any other
 -- turns that send's outcome into 'failed' (docs/architecture.md#delivery-reports-can-fail-a-send):
 -- the attempt's result, the reminder's status and lastResult when they still describe this send,
--- and the stats hash, whose count moves from '<day>:sent' to '<day>:failed' on the day the attempt
--- ended, so a send is counted once.
+-- and the stats of the day the attempt ended, whose count moves from `sent` to `failed`, so a send
+-- is counted once. That day is known only here (from the attempt), so the day's key is built from
+-- the prefix in KEYS[3]: one Redis, not a cluster, as for create-reminder.lua.
 -- Guarantees: scanning the capped list and rewriting the one entry happen in one step, so a
 -- concurrent append (which shifts every index) cannot make LSET hit the wrong attempt; only a
 -- reminder of the user the event came from is touched; the first report on an attempt wins and a
 -- later one changes nothing ('unchanged'), so no count moves twice.
--- KEYS: 1 deliveries list, 2 reminder hash, 3 stats hash
+-- KEYS: 1 deliveries list, 2 reminder hash, 3 prefix of the per-day stats hashes
 -- ARGV: 1 occurrence id, 2 msgid, 3 openid, 4 confirmed JSON, 5 entries to scan,
 --       6 '1' when WeChat reports a failure, 7 its errcode ('' when not a number), 8 now ms
 -- Returns 'delivered', 'failed', 'unchanged', 'missing' or 'foreign'.
@@ -35,10 +36,11 @@ for i, row in ipairs(rows) do
     redis.call('LSET', KEYS[1], i - 1, cjson.encode(entry))
     local day = string.sub(entry.at or '', 1, 10)
     if string.match(day, '^%d%d%d%d%-%d%d%-%d%d$') then
-      if tonumber(redis.call('HGET', KEYS[3], day .. ':sent') or '0') > 0 then
-        redis.call('HINCRBY', KEYS[3], day .. ':sent', -1)
+      local stats = KEYS[3] .. day
+      if tonumber(redis.call('HGET', stats, 'sent') or '0') > 0 then
+        redis.call('HINCRBY', stats, 'sent', -1)
       end
-      redis.call('HINCRBY', KEYS[3], day .. ':failed', 1)
+      redis.call('HINCRBY', stats, 'failed', 1)
     end
     local raw = redis.call('HGET', KEYS[2], 'lastResult')
     local okLast, last = pcall(cjson.decode, raw or '')

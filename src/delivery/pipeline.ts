@@ -1,14 +1,22 @@
 import { randomUUID } from 'node:crypto';
-import { occurrenceId, type DeliveryAttempt, type LastResult, type Reminder } from '../domain/reminder';
+import { occurrenceId, type DeliveryAttempt, type LastResult } from '../domain/reminder';
 import type { Logger } from '../logger';
 import { isRedisUnavailable } from '../store/redis';
-import type { FinishInput, ReminderStore } from '../store/reminder-store';
-import type { PauseWindow } from '../store/send-pause-store';
 import type { MessageSender, SendOutcome } from '../wechat/message-sender';
-import { latestOccurrenceAtOrBefore, nextOccurrence } from './recurrence';
+import type { OccurrenceKind } from './occurrence-kind';
+import type { Outcome } from './outcome';
+import { planOccurrence } from './plan';
 
-export interface DispatcherOptions {
-  store: ReminderStore;
+/** One finished occurrence, as the pipeline reports it to the metrics. */
+export interface OutcomeEvent {
+  kind: string;
+  status: Outcome;
+  errcode: number | null;
+  latenessMs: number; // send time − scheduled time
+}
+
+export interface PipelineOptions {
+  kinds: OccurrenceKind<unknown>[]; // the first is the one `fire` (the scheduler's onFire) submits to
   sender: Pick<MessageSender, 'deliver' | 'isPaused' | 'pauseWindow'>;
   logger: Logger;
   instanceId: string;
@@ -16,7 +24,7 @@ export interface DispatcherOptions {
   graceMs: number; // MISFIRE_GRACE_SECONDS in ms
   leaseMs?: number; // claim lease, default 30 s
   now?: () => number;
-  onOutcome?: (event: { status: string; errcode: number | null; latenessMs: number }) => void; // metrics
+  onOutcome?: (event: OutcomeEvent) => void; // metrics
   onRedisError?: () => void; // metrics: an occurrence met Redis unavailable
 }
 
@@ -26,29 +34,25 @@ export interface DrainResult {
   released: number; // claims given back because their occurrence had not finished
 }
 
-/** What to do with a claimed occurrence (see Dispatcher.plan). */
-interface Plan {
-  sendAt: number | null; // the slot the message announces; null: record a miss
-  next: number | null; // a recurring reminder's next slot (after now); null: the reminder is done
-  deadline: number; // no retry starts after this
-  missed: { summary: string; detail: string }; // why, when sendAt is null (lastResult, delivery record)
-}
-
 interface HeldClaim {
+  kind: OccurrenceKind<unknown>;
   id: string;
   slot: number;
   leaseUntil: number; // our clock's view of when the claim's lease runs out
 }
 
 /**
- * Turns a timer's hint into at most one send: re-read and claim the occurrence in Redis, decide
- * between sending, coalescing and recording a miss, deliver, and finish with a compare-and-set on
- * the claim. No lock is held across the WeChat call other than the claim's lease, which is renewed
- * between retries; a claim whose instance died is taken over once its lease runs out.
+ * "Send one message", for every kind of occurrence: turns a hint (a timer, a submit) into at most
+ * one send. Claim the occurrence in Redis, plan (send, coalesce or record a miss), deliver, and
+ * record with a compare-and-set on the claim. No lock is held across the WeChat call other than
+ * the claim's lease, renewed between retries; a claim whose instance died is taken over once its
+ * lease runs out. What each WeChat answer leads to is src/delivery/send-policy.ts.
  */
-export class Dispatcher {
+export class DeliveryPipeline {
+  private readonly kinds = new Map<string, OccurrenceKind<unknown>>();
+  private readonly first: string;
   private readonly inFlight = new Set<string>();
-  private readonly queue: { occurrence: string; run: () => void }[] = [];
+  private readonly queue: { key: string; run: () => void }[] = [];
   // Claims this instance holds right now, so a stop that cannot wait for them gives them back.
   private readonly held = new Map<string, HeldClaim>();
   private active = 0;
@@ -59,40 +63,54 @@ export class Dispatcher {
   private readonly leaseMs: number;
   private idle: (() => void) | undefined;
 
-  constructor(private readonly options: DispatcherOptions) {
+  constructor(private readonly options: PipelineOptions) {
     this.owner = `${options.instanceId}:${randomUUID()}`;
     this.now = options.now ?? Date.now;
     this.leaseMs = options.leaseMs ?? 30_000;
+    for (const kind of options.kinds) this.register(kind);
+    this.first = options.kinds[0]?.name ?? '';
   }
 
   get pending(): number {
     return this.inFlight.size;
   }
 
-  /** The registry's onFire: queue the occurrence unless it is already queued here. */
-  fire = (id: string, slot: number): void => {
+  /** Adds a kind of occurrence; its name must be new. */
+  register(kind: OccurrenceKind<unknown>): void {
+    if (this.kinds.has(kind.name)) throw new Error(`occurrence kind ${kind.name} is registered already`);
+    this.kinds.set(kind.name, kind);
+  }
+
+  /** The scheduler's onFire: an occurrence of the first kind (reminders). */
+  fire = (id: string, slot: number): void => this.submit(this.first, id, slot);
+
+  /** Queues the occurrence `<id>:<slot>` of `kindName` unless it is already queued here. */
+  submit(kindName: string, id: string, slot: number): void {
+    const kind = this.kinds.get(kindName);
+    if (!kind) throw new Error(`unknown occurrence kind ${kindName}`);
     const occurrence = occurrenceId(id, slot);
-    if (!this.accepting || this.inFlight.has(occurrence)) return;
-    this.inFlight.add(occurrence);
+    const key = `${kindName}|${occurrence}`;
+    if (!this.accepting || this.inFlight.has(key)) return;
+    this.inFlight.add(key);
     const run = () => {
-      void this.process(id, slot)
+      void this.process(kind, id, slot, key)
         .catch((err: Error) => {
           if (isRedisUnavailable(err)) this.options.onRedisError?.();
           // Redis lost mid-way: the claim is released or runs out, and the sweep retries the occurrence.
           this.options.logger.warn(
-            { occurrence, err: err.message },
+            { kind: kindName, occurrence, err: err.message },
             'occurrence not finished; it will be retried',
           );
         })
         .finally(() => {
-          this.inFlight.delete(occurrence);
+          this.inFlight.delete(key);
           this.active -= 1;
           this.pump();
         });
     };
-    this.queue.push({ occurrence, run });
+    this.queue.push({ key, run });
     this.pump();
-  };
+  }
 
   /**
    * Graceful stop: takes no new occurrence, forgets the queued ones (their due entries stay, so
@@ -104,7 +122,7 @@ export class Dispatcher {
    */
   async drain(timeoutMs: number): Promise<DrainResult> {
     this.accepting = false;
-    for (const { occurrence } of this.queue.splice(0)) this.inFlight.delete(occurrence);
+    for (const { key } of this.queue.splice(0)) this.inFlight.delete(key);
     if (this.active === 0) return { finished: true, released: 0 };
     let timer: NodeJS.Timeout | undefined;
     const finished = await Promise.race([
@@ -118,7 +136,7 @@ export class Dispatcher {
     const claims = [...this.held.values()];
     this.held.clear();
     const results = await Promise.allSettled(
-      claims.map((c) => this.options.store.releaseClaim(c.id, c.slot, this.owner)),
+      claims.map((c) => c.kind.releaseClaim(c.id, c.slot, this.owner)),
     );
     const released = results.filter((r) => r.status === 'fulfilled' && r.value).length;
     this.options.logger.warn(
@@ -137,38 +155,44 @@ export class Dispatcher {
     if (this.active === 0 && this.queue.length === 0) this.idle?.();
   }
 
-  private async process(id: string, slot: number): Promise<void> {
-    const { store, sender } = this.options;
-    if (!this.accepting || (await sender.isPaused())) return;
-    const claim = await store.claim(id, slot, this.owner, this.leaseMs);
-    if (!claim.ok) return;
-    const occurrence = occurrenceId(id, slot);
+  private async process(kind: OccurrenceKind<unknown>, id: string, slot: number, key: string): Promise<void> {
+    if (!this.accepting || (await this.options.sender.isPaused())) return;
+    const item = await kind.claim(id, slot, this.owner, this.leaseMs);
+    if (item === null) return;
     if (!this.accepting) {
       // Claimed while the stop began: hand it straight back rather than start a send.
-      await store.releaseClaim(id, slot, this.owner);
+      await kind.releaseClaim(id, slot, this.owner);
       return;
     }
-    const held: HeldClaim = { id, slot, leaseUntil: this.now() + this.leaseMs };
-    this.held.set(occurrence, held);
+    const held: HeldClaim = { kind, id, slot, leaseUntil: this.now() + this.leaseMs };
+    this.held.set(key, held);
     try {
-      await this.send(claim.reminder, slot, occurrence, held);
+      await this.send(kind, item, held);
     } finally {
-      if (this.held.get(occurrence) === held) this.held.delete(occurrence);
+      if (this.held.get(key) === held) this.held.delete(key);
     }
   }
 
-  private async send(reminder: Reminder, slot: number, occurrence: string, held: HeldClaim): Promise<void> {
-    const { store, sender } = this.options;
-    const { id } = reminder;
+  private async send(kind: OccurrenceKind<unknown>, item: unknown, held: HeldClaim): Promise<void> {
+    const { sender, graceMs } = this.options;
+    const { id, slot } = held;
+    const occurrence = occurrenceId(id, slot);
     const now = this.now();
-    const { sendAt, next, deadline, missed } = await this.plan(reminder, slot, now);
+    const { sendAt, next, deadline, missed } = planOccurrence({
+      slot,
+      now,
+      graceMs,
+      window: await sender.pauseWindow(),
+      nextSlot: (after) => kind.nextSlot(item, after),
+      latestSlot: (at, notBefore) => kind.latestSlot(item, at, notBefore),
+    });
     // Attempts that could not be written while Redis was away; written before the outcome.
     const unwritten: DeliveryAttempt[] = [];
 
     let outcome: SendOutcome | { status: 'missed' };
     if (sendAt === null) {
       outcome = { status: 'missed' };
-      await store.appendDelivery(id, {
+      await kind.recordAttempt(id, {
         occurrence,
         attempt: 1,
         at: new Date(now).toISOString(),
@@ -179,10 +203,10 @@ export class Dispatcher {
         result: 'missed',
       });
     } else {
-      outcome = await sender.deliver(reminder, occurrence, sendAt, deadline, {
+      outcome = await sender.deliver(kind.render(item, sendAt), occurrence, deadline, {
         onAttempt: async (attempt) => {
           try {
-            await store.appendDelivery(id, attempt);
+            await kind.recordAttempt(id, attempt);
           } catch (err) {
             if (!isRedisUnavailable(err)) throw err;
             unwritten.push(attempt);
@@ -190,7 +214,7 @@ export class Dispatcher {
         },
         keepClaim: async () => {
           if (this.abandoned) return false;
-          const kept = await store.extendClaim(id, slot, this.owner, this.leaseMs);
+          const kept = await kind.extendClaim(id, slot, this.owner, this.leaseMs);
           if (kept) held.leaseUntil = this.now() + this.leaseMs;
           return kept;
         },
@@ -198,10 +222,11 @@ export class Dispatcher {
     }
     if (outcome.status === 'paused') {
       // WeChat's daily quota: give the occurrence back untouched; it is retried when sends resume.
-      await store.releaseClaim(id, slot, this.owner);
+      await kind.releaseClaim(id, slot, this.owner);
       return;
     }
     if (outcome.status === 'lost') return; // its new holder records the outcome
+    const status: Outcome = outcome.status;
     const finishedAt = this.now();
     const recorded =
       outcome.status === 'missed' ? { errcode: null, errmsg: missed.summary, msgid: null } : outcome;
@@ -211,30 +236,29 @@ export class Dispatcher {
       errmsg: recorded.errmsg,
       msgid: recorded.msgid,
     };
-    const finish: FinishInput = {
-      id,
-      openid: reminder.openid,
-      slot,
-      owner: this.owner,
-      status: outcome.status,
-      lastResult,
-      nextSlot: next,
-      now: finishedAt,
-      statsField: `${new Date(finishedAt).toISOString().slice(0, 10)}:${outcome.status}`,
-      msgid: recorded.msgid,
-    };
-    for (const attempt of unwritten) await this.whileClaimed(held, () => store.appendDelivery(id, attempt));
-    const result = await this.whileClaimed(held, () => store.finish(finish));
+    for (const attempt of unwritten) await this.whileClaimed(held, () => kind.recordAttempt(id, attempt));
+    const result = await this.whileClaimed(held, () =>
+      kind.record(id, item, {
+        slot,
+        owner: this.owner,
+        outcome: status,
+        lastResult,
+        nextSlot: next,
+        now: finishedAt,
+        msgid: recorded.msgid,
+      }),
+    );
     if (result === 'lost') {
       this.options.logger.warn(
-        { occurrence, status: outcome.status },
+        { kind: kind.name, occurrence, status },
         this.abandoned
           ? 'outcome not recorded: the claim was given back when the stop stopped waiting'
           : 'claim lost before the outcome was recorded (lease ran out)',
       );
     }
     this.options.onOutcome?.({
-      status: outcome.status,
+      kind: kind.name,
+      status,
       errcode: recorded.errcode,
       latenessMs: finishedAt - (sendAt ?? slot),
     });
@@ -256,51 +280,4 @@ export class Dispatcher {
       }
     }
   }
-
-  /**
-   * Which instant to announce (null: record a miss), until when it may be retried, and where a
-   * recurring reminder goes next. An occurrence may be sent until the misfire grace after its slot
-   * has passed — or, if a 45009 pause held it back, the grace after the pause's end (a pause never
-   * turns a send into a miss: docs/architecture.md#a-pause-is-never-a-miss). A recurring reminder
-   * sends at most one message however many of its slots came due meanwhile, the latest still within
-   * its grace (coalescing), and moves on to its first slot after now; slots come from the rule,
-   * never from "now", so nothing drifts.
-   */
-  private async plan(reminder: Reminder, slot: number, now: number): Promise<Plan> {
-    const { graceMs } = this.options;
-    const { repeat, timezone } = reminder;
-    const at = Math.max(now, slot); // a timer may fire a hair early
-    const window: PauseWindow | null = await this.options.sender.pauseWindow();
-    const heldBack = (s: number) => window !== null && s <= window.end && s + graceMs >= window.start;
-    const graceFrom = (s: number) => (window !== null && heldBack(s) ? Math.max(s, window.end) : s);
-
-    let candidate: number | null = slot;
-    let next: number | null = null;
-    if (repeat) {
-      next = nextOccurrence(repeat, timezone, slot);
-      if (next <= at) {
-        // Later slots came due too (the server was down, or sends were paused): only the latest
-        // counts, and only within its grace, which none before `earliest` can still be.
-        let earliest = at - graceMs;
-        if (window && window.end + graceMs >= at) earliest = Math.min(earliest, window.start - graceMs);
-        candidate = latestOccurrenceAtOrBefore(repeat, timezone, at, Math.max(slot, earliest));
-        next = nextOccurrence(repeat, timezone, at);
-      }
-    }
-    const missed = { summary: 'missed', detail: `missed: due ${iso(slot)}, older than the misfire grace` };
-    if (candidate !== null && graceFrom(candidate) + graceMs >= at) {
-      return { sendAt: candidate, next, deadline: graceFrom(candidate) + graceMs, missed };
-    }
-    if (window && heldBack(slot)) {
-      missed.summary = 'missed: held back by a sending pause (45009) longer than the misfire grace';
-      missed.detail =
-        `missed: due ${iso(slot)}, held back by the sending pause (45009) that ended ` +
-        `${iso(window.end)}, and older than the misfire grace counted from the end of the pause`;
-    }
-    return { sendAt: null, next, deadline: at, missed };
-  }
-}
-
-function iso(ms: number): string {
-  return new Date(ms).toISOString();
 }
