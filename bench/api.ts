@@ -176,7 +176,7 @@ export function api(options: Partial<ApiOptions> = {}): Promise<Outcome> {
         ],
         notes: [
           'Each tixing request: request id + one info log line, session lookup (HGET), joi validation, template check, ' +
-            'the create Lua script (INCR, HSET, 2 ZADD, SADD), a pub/sub PUBLISH; no read-back.',
+            'the create Lua script (INCR, HSET, 2 ZADD, SADD, and the PUBLISH of the schedule change); no read-back.',
         ],
         details: { options: o, tixing: ours, bare: base },
       };

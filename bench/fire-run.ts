@@ -28,13 +28,34 @@ export interface FireRunResult {
   createMs: number; // storing the reminders / adding the jobs
   cpuMsPerSend: number; // CPU of the sending process during the run, ms per message
   redisCpuMsPerSend: number; // CPU of redis-server during the run, ms per message
+  redisCommandsPerSend: number; // INFO commandstats calls during the run (those inside Lua included), per message
+  redisScriptCallsPerSend: number; // of which EVAL/EVALSHA/FCALL, per message
 }
 
 /** CPU redis-server has used so far (user + system), ms. */
-async function redisCpuMs(lab: Lab): Promise<number> {
+export async function redisCpuMs(lab: Lab): Promise<number> {
   const info = await lab.redis.info('cpu');
   const field = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? NaN);
   return (field('used_cpu_user') + field('used_cpu_sys')) * 1000;
+}
+
+const SCRIPT_COMMANDS = /^(eval|evalsha|eval_ro|evalsha_ro|fcall|fcall_ro)$/;
+
+/**
+ * Commands redis-server has run so far, from INFO commandstats: all of them (a command a Lua
+ * script runs counts too, so this is Redis's work, not its round trips) and the script calls.
+ * The lab's own polling (settle: ZCARD, SCAN, MGET every 200 ms) is in it, a few per second.
+ */
+export async function redisCommands(lab: Lab): Promise<{ all: number; scripts: number }> {
+  const info = await lab.redis.info('commandstats');
+  let all = 0;
+  let scripts = 0;
+  for (const m of info.matchAll(/^cmdstat_([\w|-]+):calls=(\d+)/gm)) {
+    const calls = Number(m[2]);
+    all += calls;
+    if (SCRIPT_COMMANDS.test(m[1] ?? '')) scripts += calls;
+  }
+  return { all, scripts };
 }
 
 /**
@@ -114,6 +135,7 @@ async function measure(
   }
   const cpuBefore = sender.cpuMs();
   const redisBefore = await redisCpuMs(lab);
+  const commandsBefore = await redisCommands(lab);
   const lastDue = Math.max(...planned.map((p) => p.at));
   const settled = await settle(lab, {
     timeoutMs: lastDue - Date.now() + options.timeoutMs,
@@ -122,6 +144,7 @@ async function measure(
   });
   const cpuMs = sender.cpuMs() - cpuBefore;
   const redisMs = (await redisCpuMs(lab)) - redisBefore;
+  const commandsAfter = await redisCommands(lab);
   if (!settled) throw new Error(`${system}: not every message was sent within the timeout`);
   const sent = lab.sandbox.sent;
   const counts = tally(sent, planned);
@@ -140,5 +163,10 @@ async function measure(
     createMs,
     cpuMsPerSend: +(cpuMs / Math.max(1, counts.sends)).toFixed(3),
     redisCpuMsPerSend: +(redisMs / Math.max(1, counts.sends)).toFixed(3),
+    redisCommandsPerSend: +((commandsAfter.all - commandsBefore.all) / Math.max(1, counts.sends)).toFixed(2),
+    redisScriptCallsPerSend: +(
+      (commandsAfter.scripts - commandsBefore.scripts) /
+      Math.max(1, counts.sends)
+    ).toFixed(2),
   };
 }

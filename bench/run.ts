@@ -1,11 +1,12 @@
 /**
- * `npm run bench [-- spike precision scale api token]`: the benchmarks of
+ * `npm run bench [-- spike fanout precision scale api token]`: the benchmarks of
  * docs/architecture.md#scheduling-guarantees and #one-access-token (issue 7), each against a
  * baseline in the same run. Prints a table per benchmark, writes bench/results/bench.json and the
  * generated table of docs/BENCHMARKS.md. Needs redis-server on PATH; starts its own on free ports
  * (never the operator's Redis) and cleans up after itself.
  */
 import { api } from './api';
+import { fanout } from './fanout';
 import { precision } from './precision';
 import { runSuite } from '../lab/report';
 import { scale } from './scale';
@@ -17,6 +18,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
     'bench',
     {
       spike: () => spike(),
+      fanout: () => fanout(),
       precision: () => precision(),
       scale: () => scale(),
       api: () => api(),

@@ -37,7 +37,7 @@ export function spike(options: Partial<SpikeOptions> = {}): Promise<Outcome> {
         process.stdout.write(
           `  round ${round + 1} ${system}: drain ${result.drainMs} ms, ${result.throughputPerS}/s, ` +
             `lateness p99 ${result.lateness.p99} ms, CPU/msg ${result.cpuMsPerSend} ms + redis ${result.redisCpuMsPerSend} ms, ` +
-            `sends ${result.sends}, lost ${result.lost}, dup ${result.duplicated}\n`,
+            `redis cmds/msg ${result.redisCommandsPerSend}, sends ${result.sends}, lost ${result.lost}, dup ${result.duplicated}\n`,
         );
       }
     }
@@ -116,6 +116,22 @@ export function spike(options: Partial<SpikeOptions> = {}): Promise<Outcome> {
           unit: 'ms',
           baseline: redisB,
           ratio: ratio(redisT, redisB),
+        },
+        {
+          name: 'Redis commands per message, Lua-internal included (median)',
+          value: median(tixing.map((r) => r.redisCommandsPerSend)),
+          baseline: median(bullmq.map((r) => r.redisCommandsPerSend)),
+        },
+        {
+          name: 'of which script calls (EVALSHA) per message',
+          value: median(tixing.map((r) => r.redisScriptCallsPerSend)),
+          baseline: median(bullmq.map((r) => r.redisScriptCallsPerSend)),
+        },
+        {
+          name: 'sends/s one Redis can carry (1 / redis CPU per send, one core at 100 %)',
+          value: Math.round(1000 / redisT),
+          unit: 'msg/s',
+          baseline: Math.round(1000 / redisB),
         },
         {
           name: 'sends / lost / duplicated (all rounds)',

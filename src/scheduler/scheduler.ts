@@ -22,6 +22,7 @@ export interface SchedulerOptions {
   retentionIntervalMs?: number; // least time between two retention runs of this instance, default 2 min
 }
 
+// create-reminder.lua publishes the upsert event itself, spelled out by hand: keep the two alike.
 type ScheduleEvent =
   | { op: 'upsert'; id: string; fireAt: number }
   | { op: 'remove'; id: string }
@@ -51,6 +52,13 @@ export class Scheduler {
     this.now = options.now ?? Date.now;
     this.horizonMs = options.horizonMs ?? 15 * 60_000;
     this.registry = new ScheduleRegistry({ onFire: options.onFire, now: this.now });
+    this.announcer = {
+      channel: options.keys.eventsChannel(),
+      // As publishUpsert: a scheduler that is not running holds no timers of its own.
+      applyHere: (id, fireAt) => {
+        if (this.running) this.apply({ op: 'upsert', id, fireAt });
+      },
+    };
   }
 
   get running(): boolean {
@@ -94,6 +102,12 @@ export class Scheduler {
     const last = slice.length === limit ? (slice[slice.length - 1]?.fireAt ?? windowEnd) : windowEnd;
     return this.registry.reconcile(wanted, (fireAt) => fireAt <= last);
   }
+
+  /**
+   * For a write script that publishes its own upsert event (create-reminder.lua): the channel to
+   * give it, and what this instance does at once with the change the script announced.
+   */
+  readonly announcer: { channel: string; applyHere(id: string, fireAt: number): void };
 
   /** Announces a change to every instance (this one included, applied at once). */
   async publishUpsert(id: string, fireAt: number | null): Promise<void> {

@@ -51,7 +51,11 @@ export interface CreateOptions {
 
 export interface ReminderServiceDeps {
   store: ReminderStore;
-  schedule: { publishUpsert(id: string, fireAt: number | null): Promise<void> }; // the scheduler
+  schedule: {
+    publishUpsert(id: string, fireAt: number | null): Promise<void>;
+    /** When present, a create's script publishes the change itself: one Redis round trip. */
+    readonly announcer?: { channel: string; applyHere(id: string, fireAt: number): void };
+  }; // the scheduler
   catalog: TemplateCatalog;
   defaultTimezone: string;
   defaultTemplateId: string;
@@ -112,14 +116,17 @@ export class ReminderService {
       ...(options.idempotency ? { requestHash: options.idempotency.fingerprint } : {}),
     };
     const { id: _omit, ...fields } = reminderToHash(record);
+    const { announcer } = this.deps.schedule;
     const created = await store.create(openid, { ...fields, fireCount: '0' }, fireAt, {
       pendingLimit: PENDING_LIMIT,
       idempotencyKey: options.idempotency?.key,
       idempotencyTtlSeconds: IDEMPOTENCY_TTL_SECONDS,
+      eventsChannel: announcer?.channel,
     });
     if (created.outcome === 'limit') throw pendingLimitReached(PENDING_LIMIT);
     if (created.outcome === 'ok') {
-      await this.deps.schedule.publishUpsert(created.id, fireAt);
+      if (announcer) announcer.applyHere(created.id, fireAt);
+      else await this.deps.schedule.publishUpsert(created.id, fireAt);
       // The record just written is the answer: no read-back on the hot path.
       return { reminder: { ...record, id: created.id }, replayed: false };
     }

@@ -11,6 +11,9 @@ import { LuaScript, scripts } from './lua-script';
 import type { Redis } from './redis';
 
 const purgeReminder = new LuaScript('purge-reminder');
+const claimOccurrences = new LuaScript('claim-occurrences');
+const finishOccurrences = new LuaScript('finish-occurrences');
+const appendDeliveries = new LuaScript('append-deliveries');
 
 export const DELIVERIES_KEPT = 50; // attempts kept per reminder (capped list)
 const MAX_SCANNED_PER_PAGE = 5000; // records a filtered list may read per request
@@ -41,7 +44,13 @@ export class ReminderStore {
     openid: string,
     fields: Record<string, string>,
     nextFireAt: number,
-    options: { pendingLimit: number; idempotencyKey?: string; idempotencyTtlSeconds: number },
+    options: {
+      pendingLimit: number;
+      idempotencyKey?: string;
+      idempotencyTtlSeconds: number;
+      /** The script publishes the schedule change on this channel when it creates (one round trip). */
+      eventsChannel?: string;
+    },
   ): Promise<{ outcome: 'ok' | 'duplicate' | 'limit'; id: string }> {
     const k = this.keys;
     const pairs = Object.entries(fields).flat();
@@ -54,7 +63,14 @@ export class ReminderStore {
         k.due(),
         options.idempotencyKey ? k.idempotency(openid, options.idempotencyKey) : '',
       ],
-      [k.reminderPrefix(), options.pendingLimit, options.idempotencyTtlSeconds, nextFireAt, ...pairs],
+      [
+        k.reminderPrefix(),
+        options.pendingLimit,
+        options.idempotencyTtlSeconds,
+        nextFireAt,
+        options.eventsChannel ?? '',
+        ...pairs,
+      ],
     );
     return { outcome: outcome as 'ok' | 'duplicate' | 'limit', id };
   }
@@ -142,6 +158,15 @@ export class ReminderStore {
       .exec();
   }
 
+  /** Appends many attempts in one script call (append-deliveries.lua), each as `appendDelivery` would. */
+  async appendDeliveries(attempts: { id: string; attempt: DeliveryAttempt }[]): Promise<void> {
+    await appendDeliveries.run(
+      this.redis,
+      attempts.map((a) => this.keys.deliveries(a.id)),
+      [DELIVERIES_KEPT, ...attempts.map((a) => JSON.stringify(a.attempt))],
+    );
+  }
+
   /** Pending occurrences due up to `untilMs`, earliest first. */
   async dueSlice(untilMs: number, limit: number): Promise<{ id: string; fireAt: number }[]> {
     const rows = await this.redis.zRangeWithScores(this.keys.due(), '-inf', untilMs, {
@@ -158,13 +183,26 @@ export class ReminderStore {
       [k.reminder(id), k.due(), k.claim(id, slot)],
       [id, slot, owner, leaseMs],
     );
-    if (result[0] !== 'ok' || !result[1])
-      return { ok: false, reason: result[0] === 'busy' ? 'busy' : 'stale' };
-    const flat = result[1];
-    const hash: Record<string, string> = {};
-    for (let i = 0; i + 1 < flat.length; i += 2) hash[flat[i] as string] = flat[i + 1] as string;
-    const reminder = reminderFromHash(hash);
-    return reminder ? { ok: true, reminder } : { ok: false, reason: 'stale' };
+    return claimResult(result);
+  }
+
+  /**
+   * Claims many occurrences in one script call (claim-occurrences.lua), each as `claim` would;
+   * results in the order asked.
+   */
+  async claimMany(
+    claims: { id: string; slot: number; owner: string }[],
+    leaseMs: number,
+  ): Promise<ClaimResult[]> {
+    const k = this.keys;
+    const keys = [k.due()];
+    const args: (string | number)[] = [leaseMs];
+    for (const c of claims) {
+      keys.push(k.reminder(c.id), k.claim(c.id, c.slot));
+      args.push(c.id, c.slot, c.owner);
+    }
+    const rows = await claimOccurrences.run<[string, string[]?][]>(this.redis, keys, args);
+    return rows.map((row) => claimResult(row));
   }
 
   async extendClaim(id: string, slot: number, owner: string, leaseMs: number): Promise<boolean> {
@@ -208,6 +246,33 @@ export class ReminderStore {
         occurrenceId(input.id, input.slot),
       ],
     );
+  }
+
+  /** Records many outcomes in one script call (finish-occurrences.lua), each as `finish` would. */
+  async finishMany(inputs: FinishInput[]): Promise<('ok' | 'lost' | 'retimed')[]> {
+    const k = this.keys;
+    const keys = [k.due()];
+    const args: (string | number)[] = [MSGID_TTL_SECONDS];
+    for (const input of inputs) {
+      keys.push(
+        k.reminder(input.id),
+        k.claim(input.id, input.slot),
+        k.userPending(input.openid),
+        k.sendStats(utcDay(input.now)),
+        input.msgid ? k.msgid(input.msgid) : '',
+      );
+      args.push(
+        input.id,
+        input.slot,
+        input.owner,
+        input.status,
+        JSON.stringify(input.lastResult),
+        input.nextSlot === null ? '' : input.nextSlot,
+        input.now,
+        occurrenceId(input.id, input.slot),
+      );
+    }
+    return finishOccurrences.run(this.redis, keys, args);
   }
 
   /**
@@ -255,4 +320,13 @@ export class ReminderStore {
     );
     return purged.reduce<number>((sum, n) => sum + n, 0);
   }
+}
+
+function claimResult(result: [string, string[]?]): ClaimResult {
+  if (result[0] !== 'ok' || !result[1]) return { ok: false, reason: result[0] === 'busy' ? 'busy' : 'stale' };
+  const flat = result[1];
+  const hash: Record<string, string> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) hash[flat[i] as string] = flat[i + 1] as string;
+  const reminder = reminderFromHash(hash);
+  return reminder ? { ok: true, reminder } : { ok: false, reason: 'stale' };
 }

@@ -60,6 +60,7 @@ export interface DeliveryHooks {
 export class MessageSender {
   private readonly now: () => number;
   private pausedUntil = 0;
+  private pauseRead: Promise<boolean> | undefined;
   private window: { value: PauseWindow | null; readAt: number } | undefined;
 
   constructor(private readonly options: MessageSenderOptions) {
@@ -69,9 +70,20 @@ export class MessageSender {
   /** True while WeChat's daily quota pause (45009) is in force on any instance. */
   async isPaused(): Promise<boolean> {
     if (this.pausedUntil > this.now()) return true;
-    const ms = await this.options.pauses.remainingMs();
-    this.pausedUntil = ms > 0 ? this.now() + ms : 0;
-    return ms > 0;
+    // Callers that ask while a read is on its way share it: a burst of due occurrences costs one
+    // PTTL, not one each (a pause met while that read is in flight is still caught by the send).
+    this.pauseRead ??= this.options.pauses.remainingMs().then(
+      (ms) => {
+        this.pauseRead = undefined;
+        this.pausedUntil = ms > 0 ? this.now() + ms : 0;
+        return ms > 0;
+      },
+      (err: unknown) => {
+        this.pauseRead = undefined;
+        throw err;
+      },
+    );
+    return this.pauseRead;
   }
 
   /**

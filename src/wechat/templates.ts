@@ -6,7 +6,6 @@
  * placeholders `{{title}}`, `{{detail}}` and `{{fireTime}}`, e.g. `{"thing1": "{{title}}"}`.
  */
 import { readFileSync } from 'node:fs';
-import { DateTime } from 'luxon';
 import { canonicalZone } from '../domain/time-zone';
 import { checkTemplateData, FIELD_TYPES, fieldRuleViolation, fieldType, type FieldType } from './field-rules';
 
@@ -152,17 +151,75 @@ export function loadTemplates(filePath: string): TemplateCatalog {
   return parseTemplates(json, filePath);
 }
 
-/** `{{fireTime}}` in the form the field type accepts: `time` and text fields get 2026年11月21日 08:30, `date` 2026-11-21 08:30. */
-export function formatFireTime(type: FieldType, fireAt: number, timezone: string): string {
-  // luxon keeps a zone and a formatter per spelling for good: it only ever sees canonical ones.
-  const zone = canonicalZone(timezone);
-  const at = zone === null ? null : DateTime.fromMillis(fireAt, { zone });
-  if (!at?.isValid)
-    throw new TemplateRenderError(`cannot show a time in timezone ${JSON.stringify(timezone)}`);
-  return type === 'date' ? at.toFormat('yyyy-MM-dd HH:mm') : at.toFormat("yyyy'年'M'月'd'日' HH:mm");
+// Canonical zone → its formatter. Bounded by the zone table (~600 names): canonicalZone never
+// hands out anything else. One Intl.DateTimeFormat.format is several times cheaper than luxon's
+// fromMillis + toFormat, which was a tenth of a create's CPU.
+const formatters = new Map<string, Intl.DateTimeFormat>();
+// Canonical zone → `{{fireTime}}` of LONGEST_FIRE_AT as [date form, time form]: the same for every
+// create in that zone, so the repeat check of validateReminderTemplate formats nothing.
+const longestByZone = new Map<string, readonly [string, string]>();
+const MAX_DATE_MS = 8.64e15; // the last instant a Date can hold
+// en-US with hourCycle h23 formats as `11/21/2026, 08:30`; anything else falls back to parts.
+const EN_US_WALL_TIME = /^(\d{1,2})\/(\d{1,2})\/(\d{4}), (\d{2}):(\d{2})$/;
+
+function formatterFor(zone: string): Intl.DateTimeFormat {
+  let formatter = formatters.get(zone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone,
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    });
+    formatters.set(zone, formatter);
+  }
+  return formatter;
 }
 
-function renderField(field: TemplateField, vars: TemplateVars): string {
+/** [year, month, day, hour, minute] of `fireAt` on the wall clock of `zone`, hour and minute 2-digit. */
+function wallClock(fireAt: number, zone: string): [string, string, string, string, string] | null {
+  const formatter = formatterFor(zone);
+  const match = EN_US_WALL_TIME.exec(formatter.format(fireAt));
+  if (match) return [match[3] ?? '', match[1] ?? '', match[2] ?? '', match[4] ?? '', match[5] ?? ''];
+  // A year outside 1000–9999 or an ICU that spells en-US otherwise: read the parts instead.
+  const part = { year: '', month: '', day: '', hour: '', minute: '' };
+  for (const { type, value } of formatter.formatToParts(fireAt)) {
+    if (type in part) part[type as keyof typeof part] = value;
+  }
+  if (!/^\d{4}$/.test(part.year)) return null; // luxon's yyyy would differ; no reminder gets here
+  return [part.year, part.month, part.day, part.hour.padStart(2, '0'), part.minute.padStart(2, '0')];
+}
+
+/** `{{fireTime}}` in the form the field type accepts: `time` and text fields get 2026年11月21日 08:30, `date` 2026-11-21 08:30. */
+export function formatFireTime(type: FieldType, fireAt: number, timezone: string): string {
+  // Intl keeps what it learns about a zone for good: it only ever sees canonical spellings.
+  const zone = canonicalZone(timezone);
+  // Past ±8.64e15 ms there is no Date, and Intl would throw a RangeError where luxon was invalid.
+  const wall = zone === null || !(Math.abs(fireAt) <= MAX_DATE_MS) ? null : wallClock(fireAt, zone);
+  if (!wall) throw new TemplateRenderError(`cannot show a time in timezone ${JSON.stringify(timezone)}`);
+  const [year, month, day, hour, minute] = wall;
+  return type === 'date'
+    ? `${year}-${month.padStart(2, '0')}-${day.padStart(2, '0')} ${hour}:${minute}`
+    : `${year}年${month}月${day}日 ${hour}:${minute}`;
+}
+
+/** formatFireTime of LONGEST_FIRE_AT, formatted once per zone. */
+function longestFireTime(type: FieldType, timezone: string): string {
+  const zone = canonicalZone(timezone) ?? timezone;
+  let both = longestByZone.get(zone);
+  if (!both) {
+    // Throws for an unusable zone before anything is cached.
+    both = [formatFireTime('date', LONGEST_FIRE_AT, zone), formatFireTime('time', LONGEST_FIRE_AT, zone)];
+    longestByZone.set(zone, both);
+  }
+  return type === 'date' ? both[0] : both[1];
+}
+
+/** `longest`: `{{fireTime}}` as on LONGEST_FIRE_AT instead of `vars.fireAt`. */
+function renderField(field: TemplateField, vars: TemplateVars, longest = false): string {
   return field.pattern.replace(PLACEHOLDER_RE, (whole, name: string) => {
     switch (name) {
       case 'title':
@@ -170,7 +227,9 @@ function renderField(field: TemplateField, vars: TemplateVars): string {
       case 'detail':
         return vars.detail.trim() === '' ? EMPTY_DETAIL_FALLBACK : vars.detail;
       case 'fireTime':
-        return formatFireTime(field.type, vars.fireAt, vars.timezone);
+        return longest
+          ? longestFireTime(field.type, vars.timezone)
+          : formatFireTime(field.type, vars.fireAt, vars.timezone);
       default:
         // Unreachable for a loaded catalogue: unknown placeholders are refused by parseTemplates.
         return whole;
@@ -272,7 +331,7 @@ export function validateReminderTemplate(
   for (const field of template.fields) {
     if (reported.has(field.key) || vars.data?.[field.key] !== undefined) continue;
     if (!field.placeholders.includes('fireTime')) continue;
-    const value = renderField(field, { ...vars, fireAt: LONGEST_FIRE_AT });
+    const value = renderField(field, vars, true);
     const violation = fieldRuleViolation(field.key, value);
     if (violation !== null) {
       problems.push(

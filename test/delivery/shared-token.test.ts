@@ -66,7 +66,7 @@ function expectEachSentOnce(count: number): void {
 describe('access_token central control with three instances', () => {
   it('sends 1,000 messages with exactly one stable_token fetch and each occurrence once', async () => {
     // Observe (not replace) the claims: each occurrence is claimed by exactly one instance.
-    const claims = instances.map((t) => jest.spyOn(t.instance.store, 'claim'));
+    const claims = instances.map((t) => jest.spyOn(t.instance.store, 'claimMany'));
     const due = Date.now() + 1500;
     const ids = await createMany(1000, due);
     expect(await instances[0]?.redis.zCard(instances[0].instance.keys.due())).toBe(1000);
@@ -80,8 +80,8 @@ describe('access_token central control with three instances', () => {
     expect(sandbox.stats.tokenFetches).toBe(0);
     expect(sandbox.stats.sendCalls).toBe(1000);
     expectEachSentOnce(1000);
-    const results = await Promise.all(claims.flatMap((spy) => spy.mock.results.map((r) => r.value)));
-    expect(results.filter((r: { ok: boolean }) => r.ok)).toHaveLength(1000);
+    const batches = await Promise.all(claims.flatMap((spy) => spy.mock.results.map((r) => r.value)));
+    expect(batches.flat().filter((r: { ok: boolean }) => r.ok)).toHaveLength(1000);
     // Stored for every instance with its expiry, to be refreshed 4 min before WeChat's 7200 s.
     const ttl = (await instances[0]?.redis.pTTL(instances[0].instance.keys.accessToken())) ?? 0;
     expect(ttl).toBeLessThanOrEqual((7200 - 240) * 1000);

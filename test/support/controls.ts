@@ -93,13 +93,16 @@ export type ClaimOutcome = 'won' | 'refused' | 'failed';
  * was sent because nothing could be claimed, once `outcomes()` shows a claim was really tried.
  */
 export function watchClaims(t: TestInstance): { outcomes(): Promise<ClaimOutcome[]> } {
-  const spy = jest.spyOn(t.instance.store, 'claim');
+  // The pipeline claims in batches (claimMany): one call's answer holds one result per occurrence.
+  const spy = jest.spyOn(t.instance.store, 'claimMany');
   return {
     async outcomes() {
       const settled = await Promise.allSettled(
-        spy.mock.results.map((r) => r.value as Promise<{ ok: boolean }>),
+        spy.mock.results.map((r) => r.value as Promise<{ ok: boolean }[]>),
       );
-      return settled.map((s) => (s.status === 'rejected' ? 'failed' : s.value.ok ? 'won' : 'refused'));
+      return settled.flatMap((s): ClaimOutcome[] =>
+        s.status === 'rejected' ? ['failed'] : s.value.map((c) => (c.ok ? 'won' : 'refused')),
+      );
     },
   };
 }

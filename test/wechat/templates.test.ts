@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { DateTime } from 'luxon';
 import {
   EMPTY_DETAIL_FALLBACK,
   formatFireTime,
@@ -124,6 +125,58 @@ describe('formatFireTime', () => {
 
   it('throws TemplateRenderError for an unknown zone', () => {
     expect(() => formatFireTime('time', FIRE_AT, 'Mars/Olympus')).toThrow(TemplateRenderError);
+  });
+
+  it('writes what luxon wrote, in every zone the runtime knows, across a year of minutes', () => {
+    const zones = [...Intl.supportedValuesOf('timeZone'), 'UTC', 'Etc/GMT-14', 'Etc/GMT+12'];
+    const mismatches: string[] = [];
+    for (const zone of zones) {
+      for (let i = 0; i < 60; i += 1) {
+        // Steps of a little over six days and one minute: every month, weekday and DST side.
+        const at = Date.UTC(2026, 0, 1) + i * (6 * 86_400_000 + 3_661_000);
+        const luxon = DateTime.fromMillis(at, { zone });
+        const want = {
+          date: luxon.toFormat('yyyy-MM-dd HH:mm'),
+          time: luxon.toFormat("yyyy'年'M'月'd'日' HH:mm"),
+        };
+        for (const type of ['date', 'time'] as const) {
+          const got = formatFireTime(type, at, zone);
+          if (got !== want[type]) mismatches.push(`${zone} ${at} ${type}: ${got} ≠ ${want[type]}`);
+        }
+      }
+    }
+    expect(mismatches).toEqual([]);
+  });
+
+  it('throws TemplateRenderError for a time no calendar can show', () => {
+    for (const at of [Number.NaN, Infinity, 8.64e15 + 1]) {
+      expect(() => formatFireTime('time', at, 'Asia/Shanghai')).toThrow(TemplateRenderError);
+    }
+  });
+});
+
+describe('the template check of a create', () => {
+  const catalog = loadTemplates(CONFIG);
+
+  it('formats one wall-clock time per fire-time field once its zone has been seen', () => {
+    validateReminderTemplate(catalog, DEFAULT_ID, vars({ timezone: 'Asia/Tokyo' })); // zone seen
+    // `format` is a getter handing out a bound function: each use reads it once.
+    const prototype = Intl.DateTimeFormat.prototype as unknown as { readonly format: unknown };
+    const format = jest.spyOn(prototype, 'format', 'get');
+    const parts = jest.spyOn(Intl.DateTimeFormat.prototype, 'formatToParts');
+    try {
+      const problems = validateReminderTemplate(
+        catalog,
+        DEFAULT_ID,
+        vars({ timezone: 'Asia/Tokyo', fireAt: FIRE_AT + 86_400_000 }),
+      );
+      expect(problems).toEqual([]);
+      // One for the fire time itself; the longest-date check reuses the zone's rendering.
+      expect(format.mock.calls.length + parts.mock.calls.length).toBe(1);
+    } finally {
+      format.mockRestore();
+      parts.mockRestore();
+    }
   });
 });
 

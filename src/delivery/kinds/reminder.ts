@@ -1,27 +1,48 @@
 import type { DeliveryAttempt, Reminder } from '../../domain/reminder';
 import { latestOccurrenceAtOrBefore, nextOccurrence } from '../../scheduler/recurrence';
-import type { ReminderStore } from '../../store/reminder-store';
+import type { ClaimResult, FinishInput, ReminderStore } from '../../store/reminder-store';
 import { renderTemplateData, type TemplateCatalog } from '../../wechat/templates';
+import { Batcher } from '../batch';
 import type { OccurrenceKind, OccurrenceRecord, Outgoing } from '../occurrence-kind';
 
 /**
  * Reminders (and promises, which are reminders) as the first kind of occurrence: stored by
- * ReminderStore (claim-occurrence.lua, extend-claim.lua, finish-occurrence.lua), recurring by
- * their `repeat` rule in their zone, rendered by the template catalogue.
+ * ReminderStore (claim-occurrences.lua, extend-claim.lua, append-deliveries.lua,
+ * finish-occurrences.lua; the claims, attempts and outcomes asked for in one turn of the event
+ * loop go to Redis as one script call each, src/delivery/batch.ts), recurring by their `repeat`
+ * rule in their zone, rendered by the template catalogue.
  */
 export class ReminderOccurrences implements OccurrenceKind<Reminder> {
   readonly name = 'reminder';
+  // One claim batcher per lease (the script takes one lease for all).
+  private readonly claims = new Map<
+    number,
+    Batcher<{ id: string; slot: number; owner: string }, ClaimResult>
+  >();
 
   constructor(
     private readonly store: Pick<
       ReminderStore,
-      'claim' | 'extendClaim' | 'releaseClaim' | 'appendDelivery' | 'finish'
+      'claimMany' | 'extendClaim' | 'releaseClaim' | 'appendDeliveries' | 'finishMany'
     >,
     private readonly catalog: TemplateCatalog,
   ) {}
 
+  private readonly attempts = new Batcher<{ id: string; attempt: DeliveryAttempt }, void>(async (inputs) => {
+    await this.store.appendDeliveries(inputs);
+    return [];
+  });
+  private readonly finishes = new Batcher<FinishInput, 'ok' | 'lost' | 'retimed'>((inputs) =>
+    this.store.finishMany(inputs),
+  );
+
   async claim(id: string, slot: number, owner: string, leaseMs: number): Promise<Reminder | null> {
-    const claim = await this.store.claim(id, slot, owner, leaseMs);
+    let batcher = this.claims.get(leaseMs);
+    if (!batcher) {
+      batcher = new Batcher((claims) => this.store.claimMany(claims, leaseMs));
+      this.claims.set(leaseMs, batcher);
+    }
+    const claim = await batcher.add({ id, slot, owner });
     return claim.ok ? claim.reminder : null;
   }
 
@@ -59,11 +80,11 @@ export class ReminderOccurrences implements OccurrenceKind<Reminder> {
   }
 
   recordAttempt(id: string, attempt: DeliveryAttempt): Promise<void> {
-    return this.store.appendDelivery(id, attempt);
+    return this.attempts.add({ id, attempt });
   }
 
   record(id: string, reminder: Reminder, record: OccurrenceRecord): Promise<'ok' | 'lost' | 'retimed'> {
-    return this.store.finish({
+    return this.finishes.add({
       id,
       openid: reminder.openid,
       slot: record.slot,

@@ -1,0 +1,24 @@
+-- Claims many occurrences `<id>:<slot>` in one call, each exactly as claim-occurrence.lua does:
+-- at most one live claim per occurrence, only a pending reminder still due at exactly that slot,
+-- a lease that expires with its instance. A burst of due occurrences then costs one round-trip.
+-- KEYS: 1 due zset, then per occurrence: reminder hash, claim key
+-- ARGV: 1 lease ms, then per occurrence: id, slot ms, owner token
+-- Returns per occurrence {'ok', HGETALL} | {'stale'} | {'busy'}, in order.
+local lease = tonumber(ARGV[1])
+local out = {}
+for i = 1, (#KEYS - 1) / 2 do
+  local hash, claim = KEYS[2 * i], KEYS[2 * i + 1]
+  local id, slot, owner = ARGV[3 * i - 1], ARGV[3 * i], ARGV[3 * i + 1]
+  local score = nil
+  if redis.call('HGET', hash, 'status') == 'pending' then score = redis.call('ZSCORE', KEYS[1], id) end
+  if not score or tonumber(score) ~= tonumber(slot) then
+    out[i] = {'stale'}
+  elseif not redis.call('SET', claim, owner, 'NX', 'PX', lease) then
+    out[i] = {'busy'}
+  else
+    -- Keep the hash in step with the index (an operator may have moved the score by hand).
+    redis.call('HSET', hash, 'nextFireAt', slot)
+    out[i] = {'ok', redis.call('HGETALL', hash)}
+  end
+end
+return out

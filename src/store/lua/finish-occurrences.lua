@@ -1,0 +1,39 @@
+-- Records the outcomes of many claimed occurrences in one call, each exactly as
+-- finish-occurrence.lua does (a compare-and-set on its claim; the schedule moves on only if nobody
+-- re-timed the reminder meanwhile). A burst of finished sends then costs one round-trip.
+-- KEYS: 1 due zset, then per occurrence: reminder hash, claim key, user pending set, the day's
+--       stats hash, msgid key (or '')
+-- ARGV: 1 msgid TTL seconds, then per occurrence: id, slot ms, owner token, outcome, lastResult
+--       JSON, next slot ms ('' = none), updatedAt ms, occurrence id
+-- Returns per occurrence 'ok' | 'lost' | 'retimed', in order.
+local ttl = tonumber(ARGV[1])
+local out = {}
+for i = 1, (#KEYS - 1) / 5 do
+  local k, a = 5 * (i - 1) + 1, 8 * (i - 1) + 1
+  local hash, claim, pending, stats, msgid = KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[k + 4], KEYS[k + 5]
+  local id, slot, owner, outcome = ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4]
+  local nextSlot = ARGV[a + 6]
+  if redis.call('GET', claim) ~= owner then
+    out[i] = 'lost'
+  else
+    redis.call('DEL', claim)
+    redis.call('HINCRBY', hash, 'fireCount', 1)
+    redis.call('HSET', hash, 'lastResult', ARGV[a + 5], 'updatedAt', ARGV[a + 7])
+    redis.call('HINCRBY', stats, outcome, 1)
+    if msgid ~= '' then redis.call('SET', msgid, ARGV[a + 8], 'EX', ttl) end
+    local score = redis.call('ZSCORE', KEYS[1], id)
+    if not score or tonumber(score) ~= tonumber(slot) then
+      out[i] = 'retimed'
+    elseif nextSlot ~= '' then
+      redis.call('ZADD', KEYS[1], nextSlot, id)
+      redis.call('HSET', hash, 'nextFireAt', nextSlot)
+      out[i] = 'ok'
+    else
+      redis.call('ZREM', KEYS[1], id)
+      redis.call('SREM', pending, id)
+      redis.call('HSET', hash, 'status', outcome, 'nextFireAt', '')
+      out[i] = 'ok'
+    end
+  end
+end
+return out
