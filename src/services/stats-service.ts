@@ -38,7 +38,7 @@ const DAY_MS = 24 * 3600_000;
 
 /**
  * The operator's numbers (GET /api/admin/stats). Send results come from one hash per UTC day,
- * outcome → count, that finish-occurrence.lua increments (confirm-delivery.lua moves one from
+ * outcome → count, that finish-occurrences.lua increments (confirm-delivery.lua moves one from
  * `sent` to `failed` when WeChat's subscribe_msg_sent_event reports the delivery failed): one
  * pipelined read of `days` hashes, nothing parsed.
  * Reminders by status have no counter yet, so they are counted by walking reminder ids down from

@@ -176,18 +176,15 @@ export class ReminderStore {
     return rows.map((r) => ({ id: r.value, fireAt: r.score }));
   }
 
+  /** Claims one occurrence: a batch of one (claim-occurrences.lua). */
   async claim(id: string, slot: number, owner: string, leaseMs: number): Promise<ClaimResult> {
-    const k = this.keys;
-    const result = await scripts.claimOccurrence.run<[string, string[]?]>(
-      this.redis,
-      [k.reminder(id), k.due(), k.claim(id, slot)],
-      [id, slot, owner, leaseMs],
-    );
-    return claimResult(result);
+    const [result] = await this.claimMany([{ id, slot, owner }], leaseMs);
+    if (!result) throw new Error('claim-occurrences.lua answered no row');
+    return result;
   }
 
   /**
-   * Claims many occurrences in one script call (claim-occurrences.lua), each as `claim` would;
+   * Claims many occurrences in one script call (claim-occurrences.lua);
    * results in the order asked.
    */
   async claimMany(
@@ -221,34 +218,14 @@ export class ReminderStore {
     );
   }
 
-  /** Records an occurrence's outcome if the claim is still ours; see finish-occurrence.lua. */
+  /** Records an occurrence's outcome if the claim is still ours: a batch of one (finish-occurrences.lua). */
   async finish(input: FinishInput): Promise<'ok' | 'lost' | 'retimed'> {
-    const k = this.keys;
-    return scripts.finishOccurrence.run(
-      this.redis,
-      [
-        k.reminder(input.id),
-        k.due(),
-        k.claim(input.id, input.slot),
-        k.userPending(input.openid),
-        k.sendStats(utcDay(input.now)),
-        input.msgid ? k.msgid(input.msgid) : '',
-      ],
-      [
-        input.id,
-        input.slot,
-        input.owner,
-        input.status,
-        JSON.stringify(input.lastResult),
-        input.nextSlot === null ? '' : input.nextSlot,
-        input.now,
-        MSGID_TTL_SECONDS,
-        occurrenceId(input.id, input.slot),
-      ],
-    );
+    const [result] = await this.finishMany([input]);
+    if (!result) throw new Error('finish-occurrences.lua answered no row');
+    return result;
   }
 
-  /** Records many outcomes in one script call (finish-occurrences.lua), each as `finish` would. */
+  /** Records many outcomes in one script call (finish-occurrences.lua). */
   async finishMany(inputs: FinishInput[]): Promise<('ok' | 'lost' | 'retimed')[]> {
     const k = this.keys;
     const keys = [k.due()];

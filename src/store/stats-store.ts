@@ -3,7 +3,7 @@ import type { Redis } from './redis';
 
 /**
  * What the operator's numbers are read from: the per-day send counters (`stats:sends:<day>`,
- * outcome → count, kept by finish-occurrence.lua and confirm-delivery.lua) and the reminders'
+ * outcome → count, kept by finish-occurrences.lua and confirm-delivery.lua) and the reminders'
  * statuses by id.
  */
 export class StatsStore {

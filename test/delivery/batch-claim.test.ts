@@ -4,8 +4,8 @@ import { loadTemplates } from '../../src/wechat/templates';
 import { api, bearer, login, uniquePrefix, useSandbox, type TestInstance } from '../support/harness';
 import { data, type ReminderView } from '../support/api-types';
 
-// A burst of due occurrences is claimed in one script call (claim-occurrences.lua), each exactly as
-// claim-occurrence.lua would: once per occurrence, only while pending and due at that slot.
+// A burst of due occurrences is claimed in one script call (claim-occurrences.lua), each once,
+// only while pending and due at that slot.
 const env = useSandbox();
 
 async function create(t: TestInstance, auth: string, title: string, at: number): Promise<string> {

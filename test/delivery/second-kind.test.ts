@@ -6,12 +6,12 @@ import { afterSweeps, uniquePrefix, useSandbox, waitFor, type TestInstance } fro
 const lab = useSandbox();
 const TEMPLATE = '_qZfC75otflYg8nc1suRZK27Ke-mzc_sh3Vtpv8tr2w'; // config/templates.json
 
-// Claims like claim-occurrence.lua: only while the notice is not done, one owner at a time.
+// Claims like claim-occurrences.lua: only while the notice is not done, one owner at a time.
 const CLAIM = `
 if redis.call('HGET', KEYS[1], 'done') then return false end
 if not redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then return false end
 return redis.call('HGET', KEYS[1], 'openid')`;
-// Records like finish-occurrence.lua: only the claim's owner.
+// Records like finish-occurrences.lua: only the claim's owner.
 const RECORD = `
 if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 'lost' end
 redis.call('DEL', KEYS[2])

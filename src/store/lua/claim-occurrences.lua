@@ -1,6 +1,6 @@
--- Claims many occurrences `<id>:<slot>` in one call, each exactly as claim-occurrence.lua does:
--- at most one live claim per occurrence, only a pending reminder still due at exactly that slot,
--- a lease that expires with its instance. A burst of due occurrences then costs one round-trip.
+-- Claims occurrences `<id>:<slot>`, one or many in one call (a burst of due occurrences costs one
+-- round-trip). Guarantees, per occurrence: at most one live claim, only for a pending reminder
+-- still due at exactly that slot, with a lease that expires with its instance.
 -- KEYS: 1 due zset, then per occurrence: reminder hash, claim key
 -- ARGV: 1 lease ms, then per occurrence: id, slot ms, owner token
 -- Returns per occurrence {'ok', HGETALL} | {'stale'} | {'busy'}, in order.

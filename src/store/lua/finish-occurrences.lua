@@ -1,6 +1,9 @@
--- Records the outcomes of many claimed occurrences in one call, each exactly as
--- finish-occurrence.lua does (a compare-and-set on its claim; the schedule moves on only if nobody
--- re-timed the reminder meanwhile). A burst of finished sends then costs one round-trip.
+-- Records the outcomes of claimed occurrences, one or many in one call (a burst of finished sends
+-- costs one round-trip). Guarantees, per occurrence: only the claim's owner records an outcome
+-- (compare-and-set on the claim); the schedule moves on only if nobody re-timed the reminder
+-- meanwhile (its due score is still the claimed slot); a one-shot leaves the due index and the
+-- pending set, a recurring one moves to its next slot and stays pending; the outcome is counted
+-- in the day's stats hash under its own name (read back as it is by StatsStore.sendCounters).
 -- KEYS: 1 due zset, then per occurrence: reminder hash, claim key, user pending set, the day's
 --       stats hash, msgid key (or '')
 -- ARGV: 1 msgid TTL seconds, then per occurrence: id, slot ms, owner token, outcome, lastResult
