@@ -125,18 +125,7 @@ export class Lab {
    */
   creator(): Instance {
     if (!this.creatorInstance) {
-      const config = loadConfig({
-        REDIS_URL: this.redisServer.url,
-        REDIS_PREFIX: LAB_PREFIX,
-        WX_APPID: LAB_APPID,
-        WX_APPSECRET: LAB_SECRET,
-        WX_API_BASE: this.sandboxUrl,
-        QUOTA_MODE: 'ignore',
-        // Drills and benchmarks send thousands of messages to one user: the daily cap
-        // (docs/architecture.md#per-user-daily-send-limit) is not what they measure.
-        USER_DAILY_SEND_LIMIT: '100000',
-        LOG_LEVEL: 'silent',
-      });
+      const config = loadConfig(this.tixingEnv({ LOG_LEVEL: 'silent' }));
       this.creatorInstance = new Instance({
         config,
         redis: this.redis,

@@ -88,6 +88,9 @@ export async function readBodyText(ctx: AppContext, options: ReadOptions): Promi
   }
 }
 
+// Node's own listener type (any arguments), as EventEmitter.on takes it.
+type Listener = Parameters<NodeJS.EventEmitter['on']>[1];
+
 function read(ctx: AppContext, coding: string, limit: number): Promise<Buffer> {
   const req = ctx.req;
   const decoder = DECODERS[coding]?.();
@@ -97,15 +100,9 @@ function read(ctx: AppContext, coding: string, limit: number): Promise<Buffer> {
     let decoded = 0;
     let settled = false;
     const cleanup = () => {
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onAborted);
-      req.off('aborted', onAborted);
-      req.off('close', onClose);
+      for (const [event, listener] of reqListeners) req.off(event, listener);
       if (decoder) {
-        decoder.off('data', onDecoded);
-        decoder.off('end', onDone);
-        decoder.off('error', onBadCoding);
+        for (const [event, listener] of decoderListeners) decoder.off(event, listener);
         // Errors after the answer are of no interest; without a listener they would throw.
         decoder.on('error', () => undefined);
         decoder.destroy();
@@ -141,15 +138,19 @@ function read(ctx: AppContext, coding: string, limit: number): Promise<Buffer> {
     const onClose = () => {
       if (!req.complete) onAborted();
     };
-    req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('error', onAborted);
-    req.on('aborted', onAborted);
-    req.on('close', onClose);
-    if (decoder) {
-      decoder.on('data', onDecoded);
-      decoder.on('end', onDone);
-      decoder.on('error', onBadCoding);
-    }
+    const reqListeners: [string, Listener][] = [
+      ['data', onData],
+      ['end', onEnd],
+      ['error', onAborted],
+      ['aborted', onAborted],
+      ['close', onClose],
+    ];
+    const decoderListeners: [string, Listener][] = [
+      ['data', onDecoded],
+      ['end', onDone],
+      ['error', onBadCoding],
+    ];
+    for (const [event, listener] of reqListeners) req.on(event, listener);
+    if (decoder) for (const [event, listener] of decoderListeners) decoder.on(event, listener);
   });
 }
