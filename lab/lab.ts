@@ -17,7 +17,7 @@ export const LAB_APPID = 'wx00000000000000a1';
 export const LAB_SECRET = 'lab-secret-0123456789abcdef';
 export const LAB_PREFIX = 'tixing:';
 
-// TIXING_CPU_PROF=<dir>: every tixing process of a lab writes a V8 CPU profile there (node
+// TIXING_CPU_PROF=<dir>: every tixing process of a lab (and every baseline script) writes a V8 CPU profile there (node
 // --cpu-prof), and labs stop their processes with SIGTERM instead of SIGKILL so the profile is written.
 const CPU_PROFILE_DIR = process.env.TIXING_CPU_PROF;
 
@@ -112,7 +112,15 @@ export class Lab {
     ready: RegExp,
     nodeArgs?: string[],
   ): Promise<NodeProcess> {
-    const proc = new NodeProcess({ name, script, cwd: this.dir, env, ready, nodeArgs });
+    const profile = CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(CPU_PROFILE_DIR)}`] : [];
+    const proc = new NodeProcess({
+      name,
+      script,
+      cwd: this.dir,
+      env,
+      ready,
+      nodeArgs: [...profile, ...(nodeArgs ?? [])],
+    });
     this.processes.push(proc);
     await proc.start();
     return proc;

@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import path from 'node:path';
 import type Koa from 'koa';
 import type { Config } from './config';
+import { NotificationOccurrences } from './delivery/kinds/notification';
 import { ReminderOccurrences } from './delivery/kinds/reminder';
 import { DeliveryPipeline, type PipelineOptions } from './delivery/pipeline';
 import { createApp } from './http/app';
@@ -24,11 +25,13 @@ import { Retention, type RetentionOptions } from './scheduler/retention';
 import { Scheduler, requestReload, type SchedulerOptions } from './scheduler/scheduler';
 import { HealthService, PROBE_TIMEOUT_MS } from './services/health-service';
 import { LoginService } from './services/login-service';
+import { NotificationService } from './services/notification-service';
 import { PushService } from './services/push-service';
 import { ReminderService } from './services/reminder-service';
 import { SubscriptionService } from './services/subscription-service';
 import { StatsService } from './services/stats-service';
 import { Keys } from './store/keys';
+import { NotificationStore } from './store/notification-store';
 import { PushStore } from './store/push-store';
 import { QuotaStore } from './store/quota-store';
 import type { Redis } from './store/redis';
@@ -90,6 +93,7 @@ export class Instance {
   readonly reminders: ReminderService;
   readonly subscriptions: SubscriptionService;
   readonly push: PushService;
+  readonly notifications: NotificationService;
   readonly dispatcher: DeliveryPipeline;
   readonly scheduler: Scheduler;
   readonly metrics: Metrics;
@@ -144,8 +148,12 @@ export class Instance {
       graceMs: config.misfireGraceSeconds * 1000,
       now,
     });
+    const notificationStore = new NotificationStore(redis, this.keys, config.retentionDays * 86_400_000);
     this.dispatcher = new DeliveryPipeline({
-      kinds: [new ReminderOccurrences(this.store, catalog)],
+      kinds: [
+        new ReminderOccurrences(this.store, catalog),
+        new NotificationOccurrences(notificationStore, catalog),
+      ],
       sender,
       logger: log,
       instanceId: this.id,
@@ -155,6 +163,14 @@ export class Instance {
       now,
       onOutcome: (event) => this.metrics.observeOutcome(event),
       onRedisError: () => this.metrics.countRedisError('dispatch'),
+    });
+    this.notifications = new NotificationService({
+      store: notificationStore,
+      pipeline: this.dispatcher,
+      catalog,
+      logger: log,
+      now,
+      sweepIntervalMs: tuning.sweepIntervalMs,
     });
     this.scheduler = new Scheduler({
       redis,
@@ -240,6 +256,7 @@ export class Instance {
   /** Starts the scheduler (loads the due slice, subscribes to changes). */
   async start(): Promise<void> {
     await this.scheduler.start();
+    this.notifications.start();
   }
 
   /** Starts listening; resolves the bound address. */
@@ -280,6 +297,7 @@ export class Instance {
           server.closeIdleConnections();
         })
       : Promise.resolve();
+    this.notifications.stop();
     const drained = this.dispatcher.drain(boundMs); // stops claiming at once
     await this.scheduler.stop();
     const { finished, released } = await drained;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { occurrenceId } from '../domain/reminder';
 
 /**
@@ -105,6 +106,41 @@ export class Keys {
   sendStats(day: string): string {
     return `${this.prefix}stats:sends:${day}`;
   }
+  /** INCR counter behind notification ids (src/store/notification-store.ts). */
+  notificationSeq(): string {
+    return `${this.prefix}seq:notification`;
+  }
+  /**
+   * Hash: one notification (a one-off subscribe message). Its keys share the hash tag of its
+   * shard, `{n<id mod NOTIFICATION_SHARDS>}`, so each notification script stays in one cluster slot.
+   */
+  notification(shard: number, id: string): string {
+    return `${this.prefix}notification:{n${shard}}:${id}`;
+  }
+  /** String with a lease (PX): which instance holds the notification's one occurrence. */
+  notificationClaim(shard: number, id: string): string {
+    return `${this.prefix}notification:{n${shard}}:${id}:claim`;
+  }
+  /** Capped list (newest first) of JSON delivery attempts of one notification. */
+  notificationDeliveries(shard: number, id: string): string {
+    return `${this.prefix}notification:{n${shard}}:${id}:deliveries`;
+  }
+  /** Sorted set per shard: pending notification ids, score = when to send (ms). */
+  notificationsDue(shard: number): string {
+    return `${this.prefix}notifications:{n${shard}}:due`;
+  }
+  /** String with TTL: a sender's dedupe key → the notification it created (sent once). */
+  notificationDedupe(shard: number, key: string): string {
+    return `${this.prefix}notifications:{n${shard}}:dedupe:${key}`;
+  }
+  /** Sorted set per shard: one recipient's notification ids, score = created ms (export, erase). */
+  userNotifications(shard: number, openid: string): string {
+    return `${this.prefix}notifications:{n${shard}}:user:${openid}`;
+  }
+  /** Hash per shard and UTC day: outcome → notifications that ended so that day (summed with sendStats). */
+  notificationStats(shard: number, day: string): string {
+    return `${this.prefix}stats:{n${shard}}:sends:${day}`;
+  }
   /** Pub/sub channel of schedule changes and reload requests between instances. */
   eventsChannel(): string {
     return `${this.prefix}events`;
@@ -112,5 +148,43 @@ export class Keys {
   /** Pub/sub channel on which instances answer one reload request. */
   reloadReplyChannel(requestId: string): string {
     return `${this.prefix}reload:${requestId}`;
+  }
+  /**
+   * Hash: one promise between two people (src/domain/promise.ts). Its id comes from the reminder
+   * counter (`seq:reminder`); its keys share the hash tag `{<id>}`, one cluster slot per promise.
+   */
+  promise(id: string): string {
+    return `${this.prefix}promise:{${id}}`;
+  }
+  /** Hash: a promise's days, `YYYY-MM-DD` (in its zone) → `kept` or `missed`. */
+  promiseDays(id: string): string {
+    return `${this.prefix}promise:{${id}}:days`;
+  }
+  /** String with TTL (the invite's 7 days + 30): an invite code → its promise id. */
+  promiseInvite(code: string): string {
+    return `${this.prefix}promises:invite:${code}`;
+  }
+  /** Sorted set: active promises, score = when the next day to evaluate ends (ms). */
+  promisesDue(): string {
+    return `${this.prefix}promises:due`;
+  }
+  /** Sorted set: the promises a user is author or counterpart of, score = the id. */
+  userPromises(openid: string): string {
+    return `${this.prefix}user:${openid}:promises`;
+  }
+  /**
+   * Sorted set: a user's login session tokens, score = when each expires (ms); pruned at each login
+   * and expiring with the newest session, so erasing the user finds every session without a SCAN.
+   */
+  userSessions(openid: string): string {
+    return `${this.prefix}user:${openid}:sessions`;
+  }
+  /**
+   * String with TTL: the tombstone of a user who erased their data (DELETE /api/me), so that later
+   * pushes about them are dropped. Named by SHA-256 of prefix and openid: it does not name them.
+   */
+  erasedUser(openid: string): string {
+    const digest = createHash('sha256').update(`${this.prefix}${openid}`).digest('base64url');
+    return `${this.prefix}erased:${digest}`;
   }
 }

@@ -1,9 +1,11 @@
 import type { Keys } from './keys';
+import { NOTIFICATION_SHARDS } from './notification-store';
 import type { Redis } from './redis';
 
 /**
  * What the operator's numbers are read from: the per-day send counters (`stats:sends:<day>`,
- * outcome → count, kept by finish-occurrences.lua and confirm-delivery.lua) and the reminders'
+ * outcome → count, kept by finish-occurrences.lua, confirm-delivery.lua and, per shard,
+ * finish-notifications.lua) and the reminders'
  * statuses by id.
  */
 export class StatsStore {
@@ -25,14 +27,27 @@ export class StatsStore {
     return (await multi.execAsPipeline()) as unknown as (string | null)[];
   }
 
-  /** The send counters of each day given (`YYYY-MM-DD`), outcome → count, in one pipeline. */
+  /**
+   * The send counters of each day given (`YYYY-MM-DD`), outcome → count, in one pipeline: the
+   * reminders' hash of the day plus the notifications' hash of each shard (finish-notifications.lua).
+   */
   async sendCounters(days: readonly string[]): Promise<Record<string, number>[]> {
     if (days.length === 0) return [];
+    const perDay = 1 + NOTIFICATION_SHARDS;
     const multi = this.redis.multi();
-    for (const day of days) multi.hGetAll(this.keys.sendStats(day));
+    for (const day of days) {
+      multi.hGetAll(this.keys.sendStats(day));
+      for (let shard = 0; shard < NOTIFICATION_SHARDS; shard++)
+        multi.hGetAll(this.keys.notificationStats(shard, day));
+    }
     const hashes = (await multi.execAsPipeline()) as unknown as Record<string, string>[];
-    return hashes.map((hash) =>
-      Object.fromEntries(Object.entries(hash).map(([outcome, count]) => [outcome, Number(count)])),
-    );
+    return days.map((_, d) => {
+      const counts: Record<string, number> = {};
+      for (const hash of hashes.slice(d * perDay, (d + 1) * perDay)) {
+        for (const [outcome, count] of Object.entries(hash))
+          counts[outcome] = (counts[outcome] ?? 0) + Number(count);
+      }
+      return counts;
+    });
   }
 }

@@ -1,0 +1,93 @@
+import type { Notification } from '../../domain/notification';
+import type { DeliveryAttempt } from '../../domain/reminder';
+import type {
+  NotificationClaim,
+  NotificationFinish,
+  NotificationStore,
+} from '../../store/notification-store';
+import { renderTemplateData, type TemplateCatalog } from '../../wechat/templates';
+import { Batcher } from '../batch';
+import type { OccurrenceKind, OccurrenceRecord, Outgoing } from '../occurrence-kind';
+
+export const NOTIFICATION_KIND = 'notification';
+
+/**
+ * Notifications as a kind of occurrence: one subscribe message to one person, sent once at its
+ * `at` (its only slot). Stored by NotificationStore (claim-notifications.lua, append-deliveries.lua,
+ * finish-notifications.lua, one call per shard for what one turn of the event loop asks), rendered
+ * by the template catalogue as reminders are.
+ */
+export class NotificationOccurrences implements OccurrenceKind<Notification> {
+  readonly name = NOTIFICATION_KIND;
+  private readonly claims = new Map<
+    number,
+    Batcher<{ id: string; slot: number; owner: string }, NotificationClaim>
+  >();
+  private readonly attempts: Batcher<{ id: string; attempt: DeliveryAttempt }, void>;
+  private readonly finishes: Batcher<NotificationFinish, 'ok' | 'lost'>;
+
+  constructor(
+    private readonly store: Pick<
+      NotificationStore,
+      'claimMany' | 'extendClaim' | 'releaseClaim' | 'appendDeliveries' | 'finishMany'
+    >,
+    private readonly catalog: TemplateCatalog,
+  ) {
+    this.attempts = new Batcher<{ id: string; attempt: DeliveryAttempt }, void>(async (inputs) => {
+      await store.appendDeliveries(inputs);
+      return [];
+    });
+    this.finishes = new Batcher((inputs) => store.finishMany(inputs));
+  }
+
+  async claim(id: string, slot: number, owner: string, leaseMs: number): Promise<Notification | null> {
+    let batcher = this.claims.get(leaseMs);
+    if (!batcher) {
+      batcher = new Batcher((claims) => this.store.claimMany(claims, leaseMs));
+      this.claims.set(leaseMs, batcher);
+    }
+    const claim = await batcher.add({ id, slot, owner });
+    return claim.ok ? claim.notification : null;
+  }
+
+  extendClaim(id: string, _slot: number, owner: string, leaseMs: number): Promise<boolean> {
+    return this.store.extendClaim(id, owner, leaseMs);
+  }
+
+  releaseClaim(id: string, _slot: number, owner: string): Promise<boolean> {
+    return this.store.releaseClaim(id, owner);
+  }
+
+  nextSlot = (): null => null; // sent once
+  latestSlot = (): null => null;
+
+  render(n: Notification, sendAt: number): Outgoing {
+    return {
+      openid: n.openid,
+      templateId: n.templateId,
+      ...(n.page ? { page: n.page } : {}),
+      render: () =>
+        renderTemplateData(this.catalog, n.templateId, {
+          title: n.title,
+          detail: n.detail,
+          fireAt: n.fireAt ?? sendAt,
+          timezone: n.timezone,
+          ...(n.data ? { data: n.data } : {}),
+        }),
+    };
+  }
+
+  recordAttempt(id: string, attempt: DeliveryAttempt): Promise<void> {
+    return this.attempts.add({ id, attempt });
+  }
+
+  record(id: string, _n: Notification, record: OccurrenceRecord): Promise<'ok' | 'lost'> {
+    return this.finishes.add({
+      id,
+      owner: record.owner,
+      outcome: record.outcome,
+      lastResult: record.lastResult,
+      now: record.now,
+    });
+  }
+}

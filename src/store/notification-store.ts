@@ -1,0 +1,270 @@
+import { createHash } from 'node:crypto';
+import { utcDay, type Outcome } from '../delivery/outcome';
+import { notificationFromHash, notificationToHash, type Notification } from '../domain/notification';
+import type { DeliveryAttempt, LastResult } from '../domain/reminder';
+import type { Keys } from './keys';
+import { LuaScript, scripts } from './lua-script';
+import type { Redis } from './redis';
+
+const createNotifications = new LuaScript('create-notifications');
+const claimNotifications = new LuaScript('claim-notifications');
+const finishNotifications = new LuaScript('finish-notifications');
+const appendDeliveries = new LuaScript('append-deliveries');
+
+/**
+ * Notifications are spread over this many shards. A notification's keys carry its shard's hash tag
+ * (`{n<shard>}`, src/store/keys.ts), so every script touches one cluster slot, and a burst (a notice
+ * to 10,000 members) still goes to Redis in a few calls: one per shard.
+ */
+export const NOTIFICATION_SHARDS = 16;
+export const NOTIFICATION_DELIVERIES_KEPT = 20;
+const DEDUPE_TTL_SECONDS = 30 * 86_400;
+
+export type NotificationClaim =
+  { ok: true; notification: Notification } | { ok: false; reason: 'stale' | 'busy' };
+
+export type NewNotification = Omit<
+  Notification,
+  'id' | 'status' | 'createdAt' | 'updatedAt' | 'lastResult'
+> & {
+  dedupe?: string;
+};
+
+export interface NotificationFinish {
+  id: string;
+  owner: string;
+  outcome: Outcome;
+  lastResult: LastResult;
+  now: number;
+}
+
+/** The shard of a notification id (ids are `seq × NOTIFICATION_SHARDS + shard`). */
+export function shardOf(id: string): number {
+  return Number(id) % NOTIFICATION_SHARDS;
+}
+
+/** The shard a dedupe key lives in, so its notification can be created in the same script. */
+function shardOfKey(key: string): number {
+  return createHash('sha1').update(key).digest()[0]! % NOTIFICATION_SHARDS;
+}
+
+/** Runs `run` once per shard for the items of that shard, and puts the answers back in order. */
+async function perShard<I, O>(
+  items: readonly I[],
+  shard: (item: I) => number,
+  run: (shard: number, items: I[]) => Promise<O[]>,
+): Promise<O[]> {
+  const groups = new Map<number, number[]>();
+  items.forEach((item, i) => {
+    const s = shard(item);
+    const group = groups.get(s);
+    if (group) group.push(i);
+    else groups.set(s, [i]);
+  });
+  const out = new Array<O>(items.length);
+  await Promise.all(
+    [...groups].map(async ([s, indexes]) => {
+      const answers = await run(
+        s,
+        indexes.map((i) => items[i] as I),
+      );
+      indexes.forEach((i, j) => (out[i] = answers[j] as O));
+    }),
+  );
+  return out;
+}
+
+/** Notifications, their due index, claims and delivery records in Redis (README.md#redis-keys). */
+export class NotificationStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+    private readonly retentionMs: number,
+  ) {}
+
+  /**
+   * Stores notifications (one script call per shard). A dedupe key already used returns the
+   * notification it created, `created: false`, and stores nothing.
+   */
+  async create(inputs: NewNotification[], now: number): Promise<{ id: string; created: boolean }[]> {
+    if (inputs.length === 0) return [];
+    const last = await this.redis.incrBy(this.keys.notificationSeq(), inputs.length);
+    const drafts = inputs.map((input, i) => {
+      const seq = last - inputs.length + 1 + i;
+      const shard = input.dedupe ? shardOfKey(input.dedupe) : seq % NOTIFICATION_SHARDS;
+      return { input, shard, id: String(seq * NOTIFICATION_SHARDS + shard) };
+    });
+    return perShard(
+      drafts,
+      (d) => d.shard,
+      async (shard, group) => {
+        const k = this.keys;
+        const keys = [k.notificationsDue(shard)];
+        const args: (string | number)[] = [DEDUPE_TTL_SECONDS, now, this.retentionMs];
+        for (const { input, id } of group) {
+          const { dedupe, ...fields } = input;
+          const hash = k.notification(shard, id);
+          keys.push(
+            hash,
+            k.userNotifications(shard, input.openid),
+            dedupe ? k.notificationDedupe(shard, dedupe) : hash,
+          );
+          const record = notificationToHash({
+            ...fields,
+            id,
+            status: 'pending',
+            createdAt: now,
+            updatedAt: now,
+          });
+          args.push(id, input.at, JSON.stringify(record), dedupe ? '1' : '0');
+        }
+        const rows = await createNotifications.run<[string, number][]>(this.redis, keys, args);
+        return rows.map(([id, created]) => ({ id: String(id), created: created === 1 }));
+      },
+    );
+  }
+
+  async get(id: string): Promise<Notification | null> {
+    return notificationFromHash(await this.redis.hGetAll(this.keys.notification(shardOf(id), id)));
+  }
+
+  /** The notification's delivery attempts, newest first. */
+  async deliveries(id: string): Promise<DeliveryAttempt[]> {
+    const rows = await this.redis.lRange(this.keys.notificationDeliveries(shardOf(id), id), 0, -1);
+    return rows.map((row) => JSON.parse(row) as DeliveryAttempt);
+  }
+
+  /** Claims many occurrences (claim-notifications.lua, one call per shard); results in the order asked. */
+  claimMany(
+    claims: { id: string; slot: number; owner: string }[],
+    leaseMs: number,
+  ): Promise<NotificationClaim[]> {
+    return perShard(
+      claims,
+      (c) => shardOf(c.id),
+      async (shard, group) => {
+        const keys = [this.keys.notificationsDue(shard)];
+        const args: (string | number)[] = [leaseMs];
+        for (const c of group) {
+          keys.push(this.keys.notification(shard, c.id), this.keys.notificationClaim(shard, c.id));
+          args.push(c.id, c.slot, c.owner);
+        }
+        const rows = await claimNotifications.run<[string, string[]?][]>(this.redis, keys, args);
+        return rows.map(([state, flat]): NotificationClaim => {
+          if (state !== 'ok' || !flat) return { ok: false, reason: state === 'busy' ? 'busy' : 'stale' };
+          const hash: Record<string, string> = {};
+          for (let i = 0; i + 1 < flat.length; i += 2) hash[flat[i] as string] = flat[i + 1] as string;
+          const notification = notificationFromHash(hash);
+          return notification ? { ok: true, notification } : { ok: false, reason: 'stale' };
+        });
+      },
+    );
+  }
+
+  async extendClaim(id: string, owner: string, leaseMs: number): Promise<boolean> {
+    const claim = this.keys.notificationClaim(shardOf(id), id);
+    return (await scripts.extendClaim.run<number>(this.redis, [claim], [owner, leaseMs])) === 1;
+  }
+
+  async releaseClaim(id: string, owner: string): Promise<boolean> {
+    const claim = this.keys.notificationClaim(shardOf(id), id);
+    return (await scripts.compareAndDelete.run<number>(this.redis, [claim], [owner])) === 1;
+  }
+
+  /** Appends attempts to their notifications' capped delivery lists (one call per shard). */
+  async appendDeliveries(attempts: { id: string; attempt: DeliveryAttempt }[]): Promise<void> {
+    await perShard(
+      attempts,
+      (a) => shardOf(a.id),
+      async (shard, group) => {
+        await appendDeliveries.run(
+          this.redis,
+          group.map((a) => this.keys.notificationDeliveries(shard, a.id)),
+          [NOTIFICATION_DELIVERIES_KEPT, ...group.map((a) => JSON.stringify(a.attempt))],
+        );
+        return group.map(() => undefined);
+      },
+    );
+  }
+
+  /** Records outcomes (finish-notifications.lua, one call per shard); 'lost' where the claim was not ours. */
+  finishMany(inputs: NotificationFinish[]): Promise<('ok' | 'lost')[]> {
+    return perShard(
+      inputs,
+      (f) => shardOf(f.id),
+      async (shard, group) => {
+        const k = this.keys;
+        const keys = [k.notificationsDue(shard)];
+        const args: (string | number)[] = [Math.ceil(this.retentionMs / 1000)];
+        for (const f of group) {
+          keys.push(
+            k.notification(shard, f.id),
+            k.notificationClaim(shard, f.id),
+            k.notificationDeliveries(shard, f.id),
+            k.notificationStats(shard, utcDay(f.now)),
+          );
+          args.push(f.id, f.owner, f.outcome, JSON.stringify(f.lastResult), f.now);
+        }
+        return finishNotifications.run<('ok' | 'lost')[]>(this.redis, keys, args);
+      },
+    );
+  }
+
+  /** Pending notifications due up to `untilMs`, from every shard (at most `limit` per shard). */
+  async due(untilMs: number, limit: number): Promise<{ id: string; at: number }[]> {
+    const shards = Array.from({ length: NOTIFICATION_SHARDS }, (_, shard) => shard);
+    const slices = await Promise.all(
+      shards.map((shard) =>
+        this.redis.zRangeWithScores(this.keys.notificationsDue(shard), '-inf', untilMs, {
+          BY: 'SCORE',
+          LIMIT: { offset: 0, count: limit },
+        }),
+      ),
+    );
+    return slices.flat().map((row) => ({ id: row.value, at: row.score }));
+  }
+
+  /** Every notification `openid` received in the retention period, with its delivery attempts. */
+  async forRecipient(
+    openid: string,
+  ): Promise<{ notification: Notification; deliveries: DeliveryAttempt[] }[]> {
+    const ids = await this.recipientIds(openid);
+    const found = await Promise.all(
+      ids.map(async (id) => {
+        const notification = await this.get(id);
+        return notification ? { notification, deliveries: await this.deliveries(id) } : null;
+      }),
+    );
+    return found.filter((f) => f !== null);
+  }
+
+  /**
+   * Erases every notification `openid` received, their claims, due entries and delivery lists, and
+   * the recipient index. Returns how many notifications were erased.
+   */
+  async eraseRecipient(openid: string): Promise<number> {
+    const ids = await this.recipientIds(openid);
+    await Promise.all(
+      ids.map(async (id) => {
+        const shard = shardOf(id);
+        await this.redis.zRem(this.keys.notificationsDue(shard), id);
+        await this.redis.del([
+          this.keys.notification(shard, id),
+          this.keys.notificationClaim(shard, id),
+          this.keys.notificationDeliveries(shard, id),
+        ]);
+      }),
+    );
+    const shards = Array.from({ length: NOTIFICATION_SHARDS }, (_, shard) => shard);
+    await Promise.all(shards.map((shard) => this.redis.del(this.keys.userNotifications(shard, openid))));
+    return ids.length;
+  }
+
+  private async recipientIds(openid: string): Promise<string[]> {
+    const shards = Array.from({ length: NOTIFICATION_SHARDS }, (_, shard) => shard);
+    const lists = await Promise.all(
+      shards.map((shard) => this.redis.zRange(this.keys.userNotifications(shard, openid), 0, -1)),
+    );
+    return lists.flat();
+  }
+}
