@@ -230,6 +230,7 @@ export class Instance {
       logger: log,
       now,
       onDeliveryReport: (report) => this.metrics.observeDeliveryReport(report),
+      notifications: notificationStore,
     });
     const auth = createAuth({ sessions: this.logins, adminToken: config.adminToken });
     this.app = createApp({

@@ -22,6 +22,8 @@ export interface Notification {
   createdAt: number;
   updatedAt: number;
   lastResult: LastResult | null;
+  // WeChat's report on the send (subscribe_msg_sent_event): errorCode '0' = delivered.
+  confirmed: { at: string; errorCode: string; status: string } | null;
 }
 
 /** Hash fields → Notification; null when the hash is empty. */
@@ -43,11 +45,14 @@ export function notificationFromHash(hash: Record<string, string>): Notification
     createdAt: Number(hash.createdAt ?? 0),
     updatedAt: Number(hash.updatedAt ?? 0),
     lastResult: hash.lastResult ? (JSON.parse(hash.lastResult) as LastResult) : null,
+    confirmed: hash.confirmed ? (JSON.parse(hash.confirmed) as Notification['confirmed']) : null,
   };
 }
 
 /** A new notification → hash fields (strings; empty string for "none"). */
-export function notificationToHash(n: Omit<Notification, 'lastResult'>): Record<string, string> {
+export function notificationToHash(
+  n: Omit<Notification, 'lastResult' | 'confirmed'>,
+): Record<string, string> {
   return {
     id: n.id,
     openid: n.openid,

@@ -4,7 +4,7 @@ import type { Notification } from '../domain/notification';
 import type { DeliveryAttempt } from '../domain/reminder';
 import type { Logger } from '../logger';
 import { isRedisUnavailable } from '../store/redis';
-import type { NewNotification, NotificationStore } from '../store/notification-store';
+import type { NewNotification, NotificationState, NotificationStore } from '../store/notification-store';
 import { TemplateRenderError, validateReminderTemplate, type TemplateCatalog } from '../wechat/templates';
 
 /** One subscribe message for one person, as a feature asks for it. */
@@ -103,6 +103,11 @@ export class NotificationService {
   async get(id: string): Promise<(Notification & { deliveries: DeliveryAttempt[] }) | null> {
     const notification = await this.options.store.get(id);
     return notification ? { ...notification, deliveries: await this.options.store.deliveries(id) } : null;
+  }
+
+  /** Each notification's status and WeChat's push report on it, in the order asked (null: unknown id). */
+  states(ids: readonly string[]): Promise<(NotificationState | null)[]> {
+    return this.options.store.states(ids);
   }
 
   /** Starts the sweep that hands due notifications to the pipeline (after a restart, a lost claim…). */

@@ -24,7 +24,8 @@ import {
   type PushFormat,
   type PushMessage,
 } from '../push/push-message';
-import type { LedgerOp, PushStore } from '../store/push-store';
+import { NOTIFICATION_MSGID_PREFIX, type NotificationStore } from '../store/notification-store';
+import type { ConfirmOutcome, LedgerOp, PushStore } from '../store/push-store';
 
 export interface EchoQuery {
   signature: string;
@@ -49,6 +50,8 @@ export interface PushServiceDeps {
   logger: Logger;
   now: () => number;
   onDeliveryReport?: (report: { result: 'delivered' | 'failed'; errorCode: string }) => void; // metrics
+  // Reports about a notification's send (its msgid link names it, src/store/notification-store.ts).
+  notifications?: Pick<NotificationStore, 'confirm'>;
 }
 
 export type PushOutcome = 'processed' | 'duplicate' | 'ignored';
@@ -249,6 +252,17 @@ export class PushService {
     return applied ? 'processed' : 'duplicate';
   }
 
+  private confirmNotification(
+    id: string,
+    msgid: string,
+    openid: string,
+    report: Parameters<NotificationStore['confirm']>[3],
+  ): Promise<ConfirmOutcome> {
+    return this.deps.notifications
+      ? this.deps.notifications.confirm(id, msgid, openid, report)
+      : Promise.resolve('missing');
+  }
+
   private async confirmSent(message: PushMessage, key: string, log: Logger): Promise<PushOutcome> {
     const { store, now } = this.deps;
     if (!(await store.claimPush(key, DEDUP_TTL_SECONDS))) return 'duplicate';
@@ -269,7 +283,14 @@ export class PushService {
           errcode: /^-?\d{1,9}$/.test(errorCode) ? Number(errorCode) : null,
           now: now(),
         };
-        const outcome = await store.confirmDelivery(occurrence, item.msgId, message.fromUserName, report);
+        const outcome = occurrence.startsWith(NOTIFICATION_MSGID_PREFIX)
+          ? await this.confirmNotification(
+              occurrence.slice(NOTIFICATION_MSGID_PREFIX.length),
+              item.msgId,
+              message.fromUserName,
+              report,
+            )
+          : await store.confirmDelivery(occurrence, item.msgId, message.fromUserName, report);
         if (outcome === 'delivered' || outcome === 'failed') {
           this.deps.onDeliveryReport?.({ result: outcome, errorCode });
         }

@@ -10,6 +10,8 @@ const createNotifications = new LuaScript('create-notifications');
 const claimNotifications = new LuaScript('claim-notifications');
 const finishNotifications = new LuaScript('finish-notifications');
 const appendDeliveries = new LuaScript('append-deliveries');
+const confirmNotification = new LuaScript('confirm-notification');
+const MSGID_TTL_SECONDS = 7 * 24 * 3600; // as reminders': how long a push report can still find its send
 
 /**
  * Notifications are spread over this many shards. A notification's keys carry its shard's hash tag
@@ -25,7 +27,7 @@ export type NotificationClaim =
 
 export type NewNotification = Omit<
   Notification,
-  'id' | 'status' | 'createdAt' | 'updatedAt' | 'lastResult'
+  'id' | 'status' | 'createdAt' | 'updatedAt' | 'lastResult' | 'confirmed'
 > & {
   dedupe?: string;
 };
@@ -36,7 +38,20 @@ export interface NotificationFinish {
   outcome: Outcome;
   lastResult: LastResult;
   now: number;
+  msgid: string | null; // WeChat's id of the send, linked for its push report
 }
+
+/** What a push report did to a notification (see confirm-notification.lua). */
+export type NotificationConfirmOutcome = 'delivered' | 'failed' | 'unchanged' | 'missing' | 'foreign';
+
+/** A notification's send as the feature that asked for it sees it. */
+export interface NotificationState {
+  status: Notification['status'];
+  delivery: 'delivered' | 'failed' | null; // WeChat's push report, when it came
+}
+
+/** The value of `msgid:<msgid>` for a notification (a reminder's is its occurrence `<id>:<slot>`). */
+export const NOTIFICATION_MSGID_PREFIX = 'notification:';
 
 /** The shard of a notification id (ids are `seq × NOTIFICATION_SHARDS + shard`). */
 export function shardOf(id: string): number {
@@ -205,8 +220,64 @@ export class NotificationStore {
           );
           args.push(f.id, f.owner, f.outcome, JSON.stringify(f.lastResult), f.now);
         }
-        return finishNotifications.run<('ok' | 'lost')[]>(this.redis, keys, args);
+        const results = await finishNotifications.run<('ok' | 'lost')[]>(this.redis, keys, args);
+        // The msgid link lives outside the shard (a report knows only the msgid): written after
+        // the outcome; if this process dies in between, that one report is logged as unknown.
+        await Promise.all(
+          group.map((f, i) =>
+            f.msgid && results[i] === 'ok'
+              ? this.redis.set(k.msgid(f.msgid), `${NOTIFICATION_MSGID_PREFIX}${f.id}`, {
+                  EX: MSGID_TTL_SECONDS,
+                })
+              : null,
+          ),
+        );
+        return results;
       },
+    );
+  }
+
+  /** Each notification's status and push report, in the order asked (null: no such notification). */
+  async states(ids: readonly string[]): Promise<(NotificationState | null)[]> {
+    const rows = await Promise.all(
+      ids.map((id) => this.redis.hmGet(this.keys.notification(shardOf(id), id), ['status', 'confirmed'])),
+    );
+    return rows.map(([status, confirmed]) => {
+      if (!status) return null;
+      const report = confirmed ? (JSON.parse(confirmed) as { errorCode: string }) : null;
+      const delivery = report ? (/^[+-]?0*$/.test(report.errorCode) ? 'delivered' : 'failed') : null;
+      return { status: status as Notification['status'], delivery };
+    });
+  }
+
+  /** Applies WeChat's report on the send of notification `id` that got `msgid` (confirm-notification.lua). */
+  async confirm(
+    id: string,
+    msgid: string,
+    openid: string,
+    report: {
+      confirmed: { at: string; errorCode: string; status: string };
+      failed: boolean;
+      errcode: number | null;
+      now: number;
+    },
+  ): Promise<NotificationConfirmOutcome> {
+    const shard = shardOf(id);
+    const hash = this.keys.notification(shard, id);
+    const last = await this.redis.hGet(hash, 'lastResult');
+    if (!last) return 'missing';
+    const day = utcDay(Date.parse((JSON.parse(last) as LastResult).at) || report.now);
+    return confirmNotification.run<NotificationConfirmOutcome>(
+      this.redis,
+      [hash, this.keys.notificationStats(shard, day)],
+      [
+        msgid,
+        openid,
+        JSON.stringify(report.confirmed),
+        report.failed ? '1' : '0',
+        report.errcode === null ? '' : report.errcode,
+        report.now,
+      ],
     );
   }
 

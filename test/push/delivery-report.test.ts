@@ -127,3 +127,38 @@ describe('subscribe_msg_sent_event, end to end', () => {
     expect(await reports({ result: 'failed', error_code: '10605' })).toBe(metricBefore + 1);
   });
 });
+
+describe('subscribe_msg_sent_event for a notification', () => {
+  it('marks a notification delivered or failed, in its record and in stats', async () => {
+    const [failing, arriving] = await t.instance.notifications.send([
+      { openid, templateId: T1, title: 'n failing', timezone: 'Asia/Shanghai' },
+      { openid, templateId: T1, title: 'n arriving', timezone: 'Asia/Shanghai' },
+    ]);
+    const msgidOf = async (id: string) =>
+      waitFor(async () => {
+        const n = await t.instance.notifications.get(id);
+        return n?.status === 'sent' ? present(n.lastResult?.msgid, 'a msgid') : undefined;
+      }, 10_000);
+    const failedMsgid = await msgidOf(failing!.id);
+    const deliveredMsgid = await msgidOf(arriving!.id);
+    const before = await sends();
+
+    await report(failedMsgid, '10605', 'fail');
+    await report(deliveredMsgid, '0', 'success'); // positive control
+    await report(failedMsgid, '10605', 'fail'); // a second report changes nothing
+
+    expect(await t.instance.notifications.states([failing!.id, arriving!.id, '999999'])).toEqual([
+      { status: 'failed', delivery: 'failed' },
+      { status: 'sent', delivery: 'delivered' },
+      null,
+    ]);
+    expect((await t.instance.notifications.get(failing!.id))?.lastResult).toMatchObject({
+      errcode: 10605,
+      errmsg: 'fail',
+      msgid: failedMsgid,
+    });
+    const after = await sends();
+    expect(after.total.failed).toBe((before.total.failed ?? 0) + 1);
+    expect(after.total.sent).toBe((before.total.sent ?? 0) - 1);
+  });
+});

@@ -88,6 +88,7 @@ export class NotificationOccurrences implements OccurrenceKind<Notification> {
       outcome: record.outcome,
       lastResult: record.lastResult,
       now: record.now,
+      msgid: record.msgid,
     });
   }
 }
