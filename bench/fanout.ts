@@ -35,6 +35,7 @@ if redis.call('HEXISTS', KEYS[1], ARGV[3] .. ':done') == 1 then return false end
 if not redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then return false end
 return redis.call('HGET', KEYS[1], ARGV[3])`;
 const RECORD = `
+redis.call('HSET', KEYS[1], ARGV[3] .. ':attempt', ARGV[4])
 if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 'lost' end
 redis.call('DEL', KEYS[2])
 redis.call('HSET', KEYS[1], ARGV[3] .. ':done', ARGV[2])
@@ -129,7 +130,7 @@ class NoticeRecipients implements OccurrenceKind<Recipient> {
     const result = await run.record(
       this.redis,
       [noticeKey(batch), claimKey(batch, n, record.slot)],
-      [record.owner, record.outcome, n],
+      [record.owner, record.outcome, n, JSON.stringify(record.attempt)],
     );
     return result as 'ok' | 'lost';
   }
@@ -194,10 +195,12 @@ async function fanoutRound(o: FanoutOptions): Promise<FireRunResult> {
     const createMs = Math.round(performance.now() - created);
     if (Date.now() > start - 200) throw new Error(`fanout: setting up took past the 5 s lead`);
     const cpuBefore = proc.cpuMs();
+    const syscallsBefore = proc.syscalls();
     const redisBefore = await redisCpuMs(lab);
     const commandsBefore = await redisCommands(lab);
     const settled = await settle(lab, { timeoutMs: 120_000, quietMs: 1000, minSent: o.count });
     const cpuMs = proc.cpuMs() - cpuBefore;
+    const syscallsAfter = proc.syscalls();
     const redisMs = (await redisCpuMs(lab)) - redisBefore;
     const commandsAfter = await redisCommands(lab);
     if (!settled) throw new Error('fanout: not every message was sent within the timeout');
@@ -225,6 +228,8 @@ async function fanoutRound(o: FanoutOptions): Promise<FireRunResult> {
       redisCpuMsPerSend: per(redisMs, 3),
       redisCommandsPerSend: per(commandsAfter.all - commandsBefore.all, 2),
       redisScriptCallsPerSend: per(commandsAfter.scripts - commandsBefore.scripts, 2),
+      writeCallsPerSend: per(syscallsAfter.writes - syscallsBefore.writes, 2),
+      bytesWrittenPerSend: per(syscallsAfter.bytesWritten - syscallsBefore.bytesWritten, 0),
     };
   } finally {
     await lab.close();

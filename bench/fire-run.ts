@@ -30,6 +30,8 @@ export interface FireRunResult {
   redisCpuMsPerSend: number; // CPU of redis-server during the run, ms per message
   redisCommandsPerSend: number; // INFO commandstats calls during the run (those inside Lua included), per message
   redisScriptCallsPerSend: number; // of which EVAL/EVALSHA/FCALL, per message
+  writeCallsPerSend: number; // write system calls of the sending process (HTTP and Redis sockets), per message
+  bytesWrittenPerSend: number; // bytes those calls wrote, per message
 }
 
 /** CPU redis-server has used so far (user + system), ms. */
@@ -134,6 +136,7 @@ async function measure(
     );
   }
   const cpuBefore = sender.cpuMs();
+  const syscallsBefore = sender.syscalls();
   const redisBefore = await redisCpuMs(lab);
   const commandsBefore = await redisCommands(lab);
   const lastDue = Math.max(...planned.map((p) => p.at));
@@ -143,6 +146,9 @@ async function measure(
     minSent: planned.length,
   });
   const cpuMs = sender.cpuMs() - cpuBefore;
+  const syscallsAfter = sender.syscalls();
+  const writeCalls = syscallsAfter.writes - syscallsBefore.writes;
+  const bytesWritten = syscallsAfter.bytesWritten - syscallsBefore.bytesWritten;
   const redisMs = (await redisCpuMs(lab)) - redisBefore;
   const commandsAfter = await redisCommands(lab);
   if (!settled) throw new Error(`${system}: not every message was sent within the timeout`);
@@ -164,6 +170,8 @@ async function measure(
     cpuMsPerSend: +(cpuMs / Math.max(1, counts.sends)).toFixed(3),
     redisCpuMsPerSend: +(redisMs / Math.max(1, counts.sends)).toFixed(3),
     redisCommandsPerSend: +((commandsAfter.all - commandsBefore.all) / Math.max(1, counts.sends)).toFixed(2),
+    writeCallsPerSend: +(writeCalls / Math.max(1, counts.sends)).toFixed(2),
+    bytesWrittenPerSend: Math.round(bytesWritten / Math.max(1, counts.sends)),
     redisScriptCallsPerSend: +(
       (commandsAfter.scripts - commandsBefore.scripts) /
       Math.max(1, counts.sends)

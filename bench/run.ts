@@ -6,7 +6,9 @@
  * (never the operator's Redis) and cleans up after itself.
  */
 import { api } from './api';
+import { checkin } from './checkin';
 import { fanout } from './fanout';
+import { notice } from './notice';
 import { precision } from './precision';
 import { runSuite } from '../lab/report';
 import { scale } from './scale';
@@ -23,6 +25,8 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
       scale: () => scale(),
       api: () => api(),
       token: () => token(),
+      notice: () => notice(),
+      checkin: () => checkin(),
     },
     argv,
   );

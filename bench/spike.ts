@@ -37,7 +37,7 @@ export function spike(options: Partial<SpikeOptions> = {}): Promise<Outcome> {
         process.stdout.write(
           `  round ${round + 1} ${system}: drain ${result.drainMs} ms, ${result.throughputPerS}/s, ` +
             `lateness p99 ${result.lateness.p99} ms, CPU/msg ${result.cpuMsPerSend} ms + redis ${result.redisCpuMsPerSend} ms, ` +
-            `redis cmds/msg ${result.redisCommandsPerSend}, sends ${result.sends}, lost ${result.lost}, dup ${result.duplicated}\n`,
+            `redis cmds/msg ${result.redisCommandsPerSend}, writes/msg ${result.writeCallsPerSend} (${result.bytesWrittenPerSend} B), sends ${result.sends}, lost ${result.lost}, dup ${result.duplicated}\n`,
         );
       }
     }

@@ -1,11 +1,12 @@
 /**
- * `npm run drills [-- kill-restart three-instances redis-outage redis-faults wechat-faults]`:
+ * `npm run drills [-- kill-restart three-instances redis-outage redis-faults wechat-faults bot]`:
  * failure drills on real processes over loopback (tixing instances as `src/main.ts` processes, a
  * private redis-server, the WeChat sandbox in this process). Each is bounded in time and kills every
  * process it started, also when it fails. Prints a table per drill, writes
  * bench/results/drills.json and the generated table of docs/BENCHMARKS.md.
  */
 import { runSuite } from '../lab/report';
+import { botDrill } from './bot';
 import { killRestart } from './kill-restart';
 import { redisFaults } from './redis-faults';
 import { redisOutage } from './redis-outage';
@@ -21,6 +22,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
       'redis-outage': () => redisOutage(),
       'redis-faults': () => redisFaults(),
       'wechat-faults': () => wechatFaults(),
+      bot: () => botDrill(),
     },
     argv,
   );

@@ -206,6 +206,21 @@ export class NodeProcess {
     return Math.round((ticks * 1000) / CLOCK_TICKS_PER_SECOND);
   }
 
+  /**
+   * System calls that wrote (write, writev…) and read so far, and the bytes they moved, from /proc
+   * (Linux): sockets included.
+   */
+  syscalls(): { writes: number; reads: number; bytesWritten: number; bytesRead: number } {
+    const io = readFileSync(`/proc/${this.pid}/io`, 'utf8');
+    const field = (name: string) => Number(new RegExp(`${name}: (\\d+)`).exec(io)?.[1] ?? NaN);
+    return {
+      writes: field('syscw'),
+      reads: field('syscr'),
+      bytesWritten: field('wchar'),
+      bytesRead: field('rchar'),
+    };
+  }
+
   readLog(offset = 0): string {
     try {
       return readFileSync(this.logFile).subarray(offset).toString('utf8');

@@ -105,8 +105,8 @@ export function writeResults(suite: Suite, outcomes: Outcome[]): Outcome[] {
 }
 
 const ORDER: Record<Suite, string[]> = {
-  bench: ['spike', 'fanout', 'precision', 'scale', 'api', 'token'],
-  drills: ['kill-restart', 'three-instances', 'redis-outage', 'redis-faults', 'wechat-faults'],
+  bench: ['spike', 'fanout', 'notice', 'checkin', 'precision', 'scale', 'api', 'token'],
+  drills: ['kill-restart', 'three-instances', 'redis-outage', 'redis-faults', 'wechat-faults', 'bot'],
 };
 
 function escape(text: string): string {

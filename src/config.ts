@@ -4,6 +4,8 @@ import { typedObject, withDefault } from './infra/typed-schema';
 const MINIPROGRAM_STATES = ['developer', 'trial', 'formal'] as const;
 const QUOTA_MODES = ['enforce', 'ignore'] as const;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+/** WX_PROMISE_TEMPLATE_ID's default: the promise template of config/templates.json. */
+export const DEFAULT_PROMISE_TEMPLATE_ID = 'Yk3WqPromiseKeptMissedEnded_tixing-9fTz2Lbv';
 
 /** Typed configuration (README.md#configuration), read once at start from the environment (and `.env`). */
 export interface Config {
@@ -16,9 +18,16 @@ export interface Config {
     appSecret: string | undefined;
     apiBase: string;
     templateId: string;
+    // WX_PROMISE_TEMPLATE_ID: what a promise's other party is told with (kept, missed, ended);
+    // must be in config/templates.json (checked at start, src/instance.ts). Absent in a Config
+    // built by hand: DEFAULT_PROMISE_TEMPLATE_ID.
+    promiseTemplateId?: string;
     miniprogramState: (typeof MINIPROGRAM_STATES)[number];
     token: string | undefined; // message-push token; unset → push endpoint answers 503
     aesKey: string | undefined;
+    // True when main.ts started the in-process sandbox (WX_APPID unset): the console then offers
+    // "simulate the scan" (src/http/routes/console.ts). Never set from the environment.
+    sandbox?: boolean;
   };
   adminToken: string | undefined;
   defaultTimezone: string;
@@ -30,6 +39,12 @@ export interface Config {
   redisCommandTimeoutMs: number; // a Redis command unanswered this long fails (request → 503), default 2000
   userDailySendLimit: number; // subscribe messages one user can receive per day, all features, default 50
   retentionDays: number; // finished/missed/cancelled records older than this are purged, default 30
+  // CONSOLE_SESSION_TTL_SECONDS: web console session lifetime, default 43200. Absent in a
+  // Config built by hand: the default.
+  consoleSessionTtlSeconds?: number;
+  // TRUST_PROXY: behind a reverse proxy, trust X-Forwarded-Proto/-Host/-For (console cookies are
+  // `Secure` when the proxy says https; the login rate limit counts the client's address). Default false.
+  trustProxy?: boolean;
 }
 
 export class ConfigError extends Error {
@@ -49,6 +64,7 @@ interface Env {
   WX_APPSECRET?: string;
   WX_API_BASE: string;
   WX_TEMPLATE_ID: string;
+  WX_PROMISE_TEMPLATE_ID: string;
   WX_MINIPROGRAM_STATE: Config['wx']['miniprogramState'];
   WX_TOKEN?: string;
   WX_AES_KEY?: string;
@@ -62,6 +78,8 @@ interface Env {
   REDIS_COMMAND_TIMEOUT_MS: number;
   USER_DAILY_SEND_LIMIT: number;
   RETENTION_DAYS: number;
+  CONSOLE_SESSION_TTL_SECONDS: number;
+  TRUST_PROXY: boolean;
 }
 
 const optionalString = Joi.string().trim().empty('');
@@ -82,6 +100,10 @@ const schema = typedObject<Env>({
   WX_APPSECRET: optionalString.min(16),
   WX_API_BASE: withDefault(optionalString.uri({ scheme: ['http', 'https'] }), 'https://api.weixin.qq.com'),
   WX_TEMPLATE_ID: withDefault(optionalString, '_qZfC75otflYg8nc1suRZK27Ke-mzc_sh3Vtpv8tr2w'),
+  WX_PROMISE_TEMPLATE_ID: withDefault(
+    optionalString.pattern(/^[A-Za-z0-9_-]{1,64}$/),
+    DEFAULT_PROMISE_TEMPLATE_ID,
+  ),
   WX_MINIPROGRAM_STATE: withDefault(oneOf(MINIPROGRAM_STATES), 'formal'),
   WX_TOKEN: optionalString.pattern(/^[A-Za-z0-9]{3,32}$/, '3 to 32 letters or digits'),
   WX_AES_KEY: optionalString.pattern(/^[A-Za-z0-9+/]{43}$/, '43 base64 characters'),
@@ -101,6 +123,14 @@ const schema = typedObject<Env>({
   REDIS_COMMAND_TIMEOUT_MS: withDefault(Joi.number().integer().min(50).max(60000), 2000),
   USER_DAILY_SEND_LIMIT: withDefault(Joi.number().integer().min(1).max(100000), 50),
   RETENTION_DAYS: withDefault(Joi.number().integer().min(1).max(3650), 30),
+  CONSOLE_SESSION_TTL_SECONDS: withDefault(
+    Joi.number()
+      .integer()
+      .min(60)
+      .max(30 * 86_400),
+    43200,
+  ),
+  TRUST_PROXY: withDefault(Joi.boolean().truthy('1').falsy('0', ''), false),
 })
   .and('WX_APPID', 'WX_APPSECRET')
   .unknown(true);
@@ -133,6 +163,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       appSecret: value.WX_APPSECRET,
       apiBase: value.WX_API_BASE.replace(/\/+$/, ''),
       templateId: value.WX_TEMPLATE_ID,
+      promiseTemplateId: value.WX_PROMISE_TEMPLATE_ID,
       miniprogramState: value.WX_MINIPROGRAM_STATE,
       token: value.WX_TOKEN,
       aesKey: value.WX_AES_KEY,
@@ -147,6 +178,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisCommandTimeoutMs: value.REDIS_COMMAND_TIMEOUT_MS,
     userDailySendLimit: value.USER_DAILY_SEND_LIMIT,
     retentionDays: value.RETENTION_DAYS,
+    consoleSessionTtlSeconds: value.CONSOLE_SESSION_TTL_SECONDS,
+    trustProxy: value.TRUST_PROXY,
   };
 }
 

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import path from 'node:path';
 import type Koa from 'koa';
-import type { Config } from './config';
+import { DEFAULT_PROMISE_TEMPLATE_ID, type Config } from './config';
+import { Admission } from './delivery/admission';
 import { NotificationOccurrences } from './delivery/kinds/notification';
 import { ReminderOccurrences } from './delivery/kinds/reminder';
 import { DeliveryPipeline, type PipelineOptions } from './delivery/pipeline';
@@ -11,9 +12,29 @@ import type { AppState } from './http/context';
 import { createAuth } from './http/middleware/auth';
 import { createHttpServer, type HttpTimeouts } from './http/server';
 import { adminRoutes } from './http/routes/admin';
+import { botAdminRoutes, botRuleTable } from './http/routes/bot-admin';
+import { conversationRoutes } from './http/routes/conversations';
+import { consoleRoutes } from './http/routes/console';
+import { consoleOpsRoutes } from './http/routes/console-ops';
+import { consolePublisherRoutes } from './http/routes/console-publisher';
+import { consoleStaticRoutes } from './http/static';
+import { ConsoleAuth, DEFAULT_CONSOLE_SESSION_TTL_SECONDS } from './services/console-auth';
+import { InstanceBeats } from './services/console-instances';
+import { ConsoleOps } from './services/console-ops';
+import { ConsolePersonalData } from './services/console-personal-data';
+import { ConsolePublisher } from './services/console-publisher';
+import { ConsoleQrCodes } from './services/console-qrcode';
+import { ConsoleInstanceStore } from './store/console-instance-store';
+import { ConsoleSessionStore } from './store/console-session-store';
+import { checkinRoutes } from './http/routes/checkins';
+import { groupRoutes } from './http/routes/groups';
 import { healthRoutes } from './http/routes/health';
+import { inboxRoutes } from './http/routes/inbox';
 import { metricsRoutes } from './http/routes/metrics';
 import { loginRoutes } from './http/routes/login';
+import { meRoutes } from './http/routes/me';
+import { noticeRoutes } from './http/routes/notices';
+import { preferenceRoutes } from './http/routes/preferences';
 import { promiseRoutes } from './http/routes/promises';
 import { reminderRoutes } from './http/routes/reminders';
 import { subscriptionRoutes } from './http/routes/subscriptions';
@@ -23,19 +44,66 @@ import type { Logger } from './logger';
 import { Metrics, type MetricsOptions } from './metrics/metrics';
 import { Retention, type RetentionOptions } from './scheduler/retention';
 import { Scheduler, requestReload, type SchedulerOptions } from './scheduler/scheduler';
+import {
+  AccountPersonalData,
+  DailySendsPersonalData,
+  SubscriptionPersonalData,
+} from './services/account-personal-data';
+import { CheckinAttendance } from './services/checkin-attendance';
+import { CheckinPersonalData } from './services/checkin-personal-data';
+import { CheckinQrCodes } from './services/checkin-qrcode';
+import { CheckinService } from './services/checkin-service';
+import { ContentCheckService } from './services/content-check';
+import { GroupPersonalData } from './services/group-personal-data';
+import { GroupQrCodes } from './services/group-qrcode';
+import { GroupRoster } from './services/group-roster';
+import { GroupService } from './services/group-service';
 import { HealthService, PROBE_TIMEOUT_MS } from './services/health-service';
+import { BotAnswers } from './services/bot-answers';
+import { loadBotConfig } from './services/bot-rules';
+import { BotService } from './services/bot-service';
+import { CustomerService } from './services/customer-service';
+import { MediaCache } from './services/customer-service-media';
+import { ConversationPersonalData } from './services/customer-service-personal-data';
+import { CustomerServiceSender } from './services/customer-service-sender';
 import { LoginService } from './services/login-service';
+import { MeService } from './services/me-service';
+import { loadCategories, type CategoryCatalog } from './services/notice-categories';
+import { NoticeInbox } from './services/notice-inbox';
+import { NoticePersonalData } from './services/notice-personal-data';
+import { NoticePublisher } from './services/notice-publisher';
+import { NoticeService } from './services/notice-service';
+import { NoticeStatsService } from './services/notice-stats';
+import { NotificationPersonalData } from './services/notification-personal-data';
 import { NotificationService } from './services/notification-service';
+import { PromiseEvaluation, type PromiseEvaluationOptions } from './services/promise-evaluation';
+import { PromiseKeeping } from './services/promise-keeping';
+import { PromisePersonalData } from './services/promise-personal-data';
+import { PromiseService } from './services/promise-service';
+import { PersonalDataRegistry } from './services/personal-data';
 import { PushService } from './services/push-service';
+import { QuotaHints } from './services/quota-hint';
+import { ReminderLifecycle } from './services/reminder-lifecycle';
+import { ReminderPersonalData } from './services/reminder-personal-data';
 import { ReminderService } from './services/reminder-service';
 import { SubscriptionService } from './services/subscription-service';
 import { StatsService } from './services/stats-service';
+import { AccountDataStore } from './store/account-data-store';
+import { CheckinStore } from './store/checkin-store';
+import { GroupStore } from './store/group-store';
+import { InboxStore } from './store/inbox-store';
 import { Keys } from './store/keys';
+import { BotMediaStore, BotRulesStore } from './store/bot-rules-store';
+import { ConversationStore } from './store/conversation-store';
+import { NoticeRecipientStore } from './store/notice-recipient-store';
+import { NoticeStore } from './store/notice-store';
 import { NotificationStore } from './store/notification-store';
+import { PromiseStore } from './store/promise-store';
 import { PushStore } from './store/push-store';
 import { QuotaStore } from './store/quota-store';
 import type { Redis } from './store/redis';
 import { RedisProbe } from './store/redis-probe';
+import { ReminderDataStore } from './store/reminder-data-store';
 import { ReminderStore } from './store/reminder-store';
 import { SendLimiter } from './store/send-limiter';
 import { SendPauseStore } from './store/send-pause-store';
@@ -46,6 +114,7 @@ import { TokenStore } from './store/token-store';
 import { MessageSender, type MessageSenderOptions } from './wechat/message-sender';
 import { loadTemplates, type TemplateCatalog } from './wechat/templates';
 import { TokenManager } from './wechat/token-manager';
+import { CustomMessageClient } from './wechat/custom-message-client';
 import { WeChatClient, type WeChatClientOptions } from './wechat/wechat-client';
 import packageJson from '../package.json';
 
@@ -65,6 +134,7 @@ export type InstanceTuning = Pick<SchedulerOptions, 'horizonMs' | 'sweepInterval
     retentionBatch?: RetentionOptions['batchSize'];
     wxTimeoutMs?: WeChatClientOptions['timeoutMs'];
     drainTimeoutMs?: number; // default DRAIN_TIMEOUT_MS
+    promiseEvaluationIntervalMs?: PromiseEvaluationOptions['intervalMs'];
     http?: HttpTimeouts; // header, request and keep-alive timeouts of the HTTP server (src/http/server.ts)
   };
 
@@ -74,6 +144,7 @@ export interface InstanceDeps {
   logger: Logger;
   now?: () => number; // the clock, injectable for tests
   templates?: TemplateCatalog; // default: config/templates.json
+  categories?: CategoryCatalog; // default: config/categories.json (checked against the templates)
   tuning?: InstanceTuning;
 }
 
@@ -93,11 +164,24 @@ export class Instance {
   readonly reminders: ReminderService;
   readonly subscriptions: SubscriptionService;
   readonly push: PushService;
+  readonly personalData: PersonalDataRegistry; // what each feature stores about a user (GET/DELETE /api/me)
   readonly notifications: NotificationService;
+  readonly promises: PromiseService;
+  readonly promiseEvaluation: PromiseEvaluation;
+  readonly groups: GroupService; // groups and memberships (README.md#http-api), what notices address
+  readonly notices: NoticeService; // notices to groups
+  readonly noticePublisher: NoticePublisher; // their fan-out and retraction, on whichever instance claims it
+  readonly contentCheck: ContentCheckService; // WeChat's msg_sec_check, for every text a user writes
+  readonly checkins: CheckinService; // meeting check-ins in groups
+  readonly bot: BotService; // the bot's rule table (docs/architecture.md#customer-service)
+  readonly customerService: CustomerService; // customer-service messages, the bot's answers, agents' replies
   readonly dispatcher: DeliveryPipeline;
   readonly scheduler: Scheduler;
   readonly metrics: Metrics;
+  readonly console: ConsoleAuth; // web console sign-in and sessions
+  private readonly beats: InstanceBeats; // this instance in the console's instance list
   private server: Server | undefined;
+  private readonly customClient: CustomMessageClient;
 
   constructor(private readonly deps: InstanceDeps) {
     const { config, redis, logger, tuning = {} } = deps;
@@ -110,6 +194,7 @@ export class Instance {
     this.metrics = new Metrics({
       jobsHeld: () => this.scheduler.size,
       sendsInFlight: () => this.dispatcher.pending,
+      kinds: () => this.dispatcher.kindNames,
       processMetrics: tuning.processMetrics,
     });
     this.metrics.watchRedis(redis);
@@ -128,21 +213,20 @@ export class Instance {
       now,
       onFetch: (force) => this.metrics.countTokenFetch(force),
     });
+    this.contentCheck = new ContentCheckService({
+      wechat: this.wechat,
+      tokens: this.tokens,
+      logger: log,
+      now,
+    });
     this.store = new ReminderStore(redis, this.keys);
     this.quota = new QuotaStore(redis, this.keys);
     const sender = new MessageSender({
       client: this.wechat,
       tokens: this.tokens,
-      quota: this.quota,
-      limiter: new SendLimiter(redis, this.keys, {
-        limit: config.userDailySendLimit,
-        timezone: config.defaultTimezone,
-        now,
-      }),
       pauses: new SendPauseStore(redis, this.keys),
       logger: log,
       miniprogramState: config.wx.miniprogramState,
-      quotaMode: config.quotaMode,
       backoffBaseMs: tuning.backoffBaseMs,
       pauseMs: tuning.pauseMs,
       graceMs: config.misfireGraceSeconds * 1000,
@@ -155,6 +239,14 @@ export class Instance {
         new NotificationOccurrences(notificationStore, catalog),
       ],
       sender,
+      admission: new Admission({
+        limiter: new SendLimiter(redis, this.keys, {
+          limit: config.userDailySendLimit,
+          timezone: config.defaultTimezone,
+          now,
+        }),
+        quotaMode: config.quotaMode,
+      }),
       logger: log,
       instanceId: this.id,
       concurrency: config.sendConcurrency,
@@ -192,8 +284,9 @@ export class Instance {
       retentionIntervalMs: tuning.retentionIntervalMs,
     });
 
+    const sessions = new SessionStore(redis, this.keys);
     this.logins = new LoginService({
-      sessions: new SessionStore(redis, this.keys),
+      sessions,
       wechat: this.wechat,
       sessionTtlSeconds: config.sessionTtlSeconds,
       now,
@@ -202,8 +295,133 @@ export class Instance {
       store: this.store,
       schedule: this.scheduler,
       catalog,
+      quotaHints: new QuotaHints({ quota: this.quota, mode: config.quotaMode }),
       defaultTimezone: config.defaultTimezone,
       defaultTemplateId: config.wx.templateId,
+      now,
+    });
+    const promiseTemplateId = config.wx.promiseTemplateId ?? DEFAULT_PROMISE_TEMPLATE_ID;
+    // The deployed catalogue must have the promise template; a test's own catalogue may leave it out.
+    if (!deps.templates && !catalog.has(promiseTemplateId)) {
+      throw new Error(
+        `WX_PROMISE_TEMPLATE_ID ${promiseTemplateId} is not a template of config/templates.json`,
+      );
+    }
+    const promiseStore = new PromiseStore(redis, this.keys);
+    this.promises = new PromiseService({
+      store: promiseStore,
+      reminders: this.reminders,
+      notifications: this.notifications,
+      quotaHints: new QuotaHints({ quota: this.quota, mode: config.quotaMode }),
+      catalog,
+      reminderTemplateId: config.wx.templateId,
+      promiseTemplateId,
+      defaultTimezone: config.defaultTimezone,
+      logger: log,
+      now,
+    });
+    const keeping = new PromiseKeeping({ store: promiseStore, promises: this.promises, now });
+    this.promiseEvaluation = new PromiseEvaluation({
+      store: promiseStore,
+      promises: this.promises,
+      logger: log,
+      now,
+      intervalMs: tuning.promiseEvaluationIntervalMs,
+    });
+    const groupStore = new GroupStore(redis, this.keys);
+    this.groups = new GroupService({
+      store: groupStore,
+      now,
+      onRotated: (oldCode) => groupQrCodes.forget(oldCode),
+      onDeleted: (group) => groupQrCodes.forget(group.inviteCode),
+    });
+    const groupRoster = new GroupRoster({ groups: this.groups, store: groupStore, now });
+    const groupQrCodes = new GroupQrCodes({
+      groups: this.groups,
+      store: groupStore,
+      wechat: this.wechat,
+      tokens: this.tokens,
+      miniprogramState: config.wx.miniprogramState,
+      logger: log,
+    });
+    // A test's own template catalogue keeps the categories whose template it has.
+    const categories =
+      deps.categories ??
+      loadCategories(path.join(projectRoot(), 'config', 'categories.json'), catalog, {
+        skipMissingTemplates: Boolean(deps.templates),
+      });
+    const noticeStore = new NoticeStore(redis, this.keys);
+    const noticeRecipients = new NoticeRecipientStore(redis, this.keys);
+    const inboxStore = new InboxStore(redis, this.keys);
+    this.noticePublisher = new NoticePublisher({
+      store: noticeStore,
+      recipients: noticeRecipients,
+      inbox: inboxStore,
+      groups: this.groups,
+      notifications: this.notifications,
+      categories,
+      instanceId: this.id,
+      timezone: config.defaultTimezone,
+      logger: log,
+      now,
+      leaseMs: tuning.leaseMs,
+      sweepIntervalMs: tuning.sweepIntervalMs,
+    });
+    this.notices = new NoticeService({
+      store: noticeStore,
+      recipients: noticeRecipients,
+      groups: this.groups,
+      publisher: this.noticePublisher,
+      notifications: this.notifications,
+      categories,
+      catalog,
+      timezone: config.defaultTimezone,
+      now,
+    });
+    const noticeInbox = new NoticeInbox({
+      notices: this.notices,
+      store: noticeStore,
+      recipients: noticeRecipients,
+      inbox: inboxStore,
+      categories,
+      now,
+    });
+    const noticeStats = new NoticeStatsService({
+      notices: this.notices,
+      store: noticeStore,
+      recipients: noticeRecipients,
+      notifications: this.notifications,
+      quota: this.quota,
+      quotaMode: config.quotaMode,
+      categories,
+      timezone: config.defaultTimezone,
+      now,
+    });
+    const checkinStore = new CheckinStore(redis, this.keys);
+    this.checkins = new CheckinService({
+      store: checkinStore,
+      groups: this.groups,
+      contentCheck: this.contentCheck,
+      qrcodes: new CheckinQrCodes({
+        store: checkinStore,
+        wechat: this.wechat,
+        tokens: this.tokens,
+        miniprogramState: config.wx.miniprogramState,
+        logger: log,
+      }),
+      retentionMs: config.retentionDays * 86_400_000,
+      now,
+    });
+    const checkinAttendance = new CheckinAttendance({
+      checkins: this.checkins,
+      store: checkinStore,
+      groups: this.groups,
+      notifications: this.notifications,
+      quota: this.quota,
+      quotaMode: config.quotaMode,
+      catalog,
+      templateId: config.wx.templateId,
+      timezone: config.defaultTimezone,
       now,
     });
     const health = new HealthService({
@@ -222,6 +440,51 @@ export class Instance {
       pushConfigured: Boolean(config.wx.token),
       now,
     });
+    // Customer service and the bot (docs/architecture.md#customer-service).
+    const botDir = path.join(projectRoot(), 'config', 'bot');
+    const botFile = path.join(projectRoot(), 'config', 'bot.json');
+    this.bot = new BotService({
+      store: new BotRulesStore(redis, this.keys),
+      seed: loadBotConfig(botFile, botRuleTable),
+      seedFile: botFile,
+      imageDir: botDir,
+      logger: log,
+      now,
+    });
+    const conversations = new ConversationStore(redis, this.keys, config.retentionDays * 86_400_000);
+    this.customClient = new CustomMessageClient({
+      apiBase: config.wx.apiBase,
+      timeoutMs: tuning.wxTimeoutMs,
+    });
+    this.customerService = new CustomerService({
+      conversations,
+      bot: this.bot,
+      answers: new BotAnswers({
+        reminders: this.reminders,
+        notices: {
+          unread: async (openid, limit) =>
+            (await noticeInbox.list(openid, { unread: true, limit })).items.map(({ notice }) => ({
+              id: notice.id,
+              title: notice.title,
+            })),
+        },
+      }),
+      sender: new CustomerServiceSender({
+        conversations,
+        client: this.customClient,
+        media: new MediaCache({ store: new BotMediaStore(redis, this.keys), client: this.customClient, now }),
+        tokens: this.tokens,
+        imageDir: botDir,
+        logger: log,
+        now,
+        isErased: (openid) => sessions.isErased(openid),
+      }),
+      imageDir: botDir,
+      logger: log,
+      now,
+      onMessage: (type) => this.metrics.bot.countMessage(type),
+      onAnswer: (rule, result) => this.metrics.bot.countAnswer(rule, result),
+    });
     this.push = new PushService({
       token: config.wx.token,
       aesKey: config.wx.aesKey,
@@ -231,33 +494,132 @@ export class Instance {
       now,
       onDeliveryReport: (report) => this.metrics.observeDeliveryReport(report),
       notifications: notificationStore,
+      isErased: (openid) => sessions.isErased(openid),
+      customerService: this.customerService,
     });
-    const auth = createAuth({ sessions: this.logins, adminToken: config.adminToken });
+    // A person's own data (src/services/personal-data.ts), erased in this order: sessions first;
+    // features that send before `subscriptions` and `dailySends`, which their in-flight sends write.
+    const accountData = new AccountDataStore(redis, this.keys);
+    // The web console: sign-in and sessions, the operators' overview, publisher extras.
+    const consoleStore = new ConsoleSessionStore(redis, this.keys);
+    const consoleTtlSeconds = config.consoleSessionTtlSeconds ?? DEFAULT_CONSOLE_SESSION_TTL_SECONDS;
+    this.console = new ConsoleAuth({
+      store: consoleStore,
+      qrcodes: new ConsoleQrCodes({
+        wechat: this.wechat,
+        tokens: this.tokens,
+        miniprogramState: config.wx.miniprogramState,
+        logger: log,
+      }),
+      adminToken: config.adminToken,
+      sessionTtlSeconds: consoleTtlSeconds,
+      sandbox: config.wx.sandbox ? this.wechat : undefined,
+      now,
+    });
+    this.beats = new InstanceBeats({
+      store: new ConsoleInstanceStore(redis, this.keys),
+      instanceId: this.id,
+      version,
+      startedAt: now(),
+      scheduler: this.scheduler,
+      sendsInFlight: () => this.dispatcher.pending,
+      logger: log,
+      now,
+    });
+    const consoleOps = new ConsoleOps({
+      health,
+      instances: this.beats,
+      reminders: this.store,
+      notifications: notificationStore,
+      tokens: new TokenStore(redis, this.keys),
+      pauses: new SendPauseStore(redis, this.keys),
+      quotaMode: config.quotaMode,
+      sandbox: Boolean(config.wx.sandbox),
+      now,
+    });
+    const consolePublisher = new ConsolePublisher({
+      groups: this.groups,
+      notices: noticeStore,
+      stats: noticeStats,
+      attendance: checkinAttendance,
+      timezone: config.defaultTimezone,
+    });
+    this.personalData = new PersonalDataRegistry()
+      .add(new AccountPersonalData({ sessions, now }))
+      .add(new ConsolePersonalData({ store: consoleStore, now }))
+      // Before reminders: ending a promise cancels its keeper's reminder and tells the other party.
+      .add(new PromisePersonalData({ store: promiseStore, promises: this.promises }))
+      .add(
+        new ReminderPersonalData({
+          store: this.store,
+          data: new ReminderDataStore(redis, this.keys),
+          schedule: this.scheduler,
+          now,
+          claimWaitMs: tuning.leaseMs ?? 30_000, // the pipeline's claim lease
+        }),
+      )
+      .add(new GroupPersonalData({ store: groupStore, groups: this.groups, roster: groupRoster }))
+      .add(
+        new NoticePersonalData({
+          store: noticeStore,
+          recipients: noticeRecipients,
+          inbox: inboxStore,
+          categories,
+        }),
+      )
+      .add(new CheckinPersonalData(checkinStore))
+      // After every feature that sends: their erase may still finish a notification in flight.
+      .add(new NotificationPersonalData(notificationStore))
+      .add(new ConversationPersonalData(conversations))
+      .add(new SubscriptionPersonalData(accountData))
+      .add(new DailySendsPersonalData({ store: accountData, timezone: config.defaultTimezone, now }));
+    const auth = createAuth({ sessions: this.logins, adminToken: config.adminToken, console: this.console });
     this.app = createApp({
       logger: log,
+      proxy: config.trustProxy ?? false,
       rawBodyPaths: [WX_MESSAGE_PATH],
       metrics: this.metrics,
       routers: [
         loginRoutes({ logins: this.logins }),
         healthRoutes({ health }),
         metricsRoutes({ metrics: this.metrics }),
-        reminderRoutes({ reminders: this.reminders, auth }),
+        reminderRoutes({
+          reminders: this.reminders,
+          lifecycle: new ReminderLifecycle({ store: this.store, schedule: this.scheduler, now }),
+          auth,
+        }),
+        meRoutes({ me: new MeService({ registry: this.personalData, sessions, now }), auth }),
         adminRoutes({
           stats: new StatsService({ store: new StatsStore(redis, this.keys), now }),
           reload: () => requestReload(redis, this.keys),
           auth,
         }),
-        promiseRoutes({ reminders: this.reminders, auth }),
+        promiseRoutes({ promises: this.promises, keeping, auth }),
+        groupRoutes({ groups: this.groups, roster: groupRoster, qrcodes: groupQrCodes, auth }),
+        noticeRoutes({ notices: this.notices, inbox: noticeInbox, stats: noticeStats, auth }),
+        inboxRoutes({ inbox: noticeInbox, auth }),
+        preferenceRoutes({ inbox: noticeInbox, auth }),
+        checkinRoutes({ checkins: this.checkins, attendance: checkinAttendance, auth }),
         subscriptionRoutes({ subscriptions: this.subscriptions, auth }),
         wxMessageRoutes({ push: this.push }),
+        botAdminRoutes({ bot: this.bot, auth }),
+        conversationRoutes({ customerService: this.customerService, auth }),
+        consoleRoutes({ auth: this.console, guard: auth, sessionTtlSeconds: consoleTtlSeconds }),
+        consoleOpsRoutes({ ops: consoleOps, auth }),
+        consolePublisherRoutes({ publisher: consolePublisher, auth }),
+        consoleStaticRoutes({ dir: path.join(projectRoot(), 'dist', 'console') }),
       ],
     });
   }
 
   /** Starts the scheduler (loads the due slice, subscribes to changes). */
   async start(): Promise<void> {
+    await this.bot.start(); // checks config/bot.json (its regexes, its images) and seeds it
     await this.scheduler.start();
     this.notifications.start();
+    this.promiseEvaluation.start();
+    this.noticePublisher.start();
+    this.beats.start();
   }
 
   /** Starts listening; resolves the bound address. */
@@ -299,8 +661,14 @@ export class Instance {
         })
       : Promise.resolve();
     this.notifications.stop();
+    const unlisted = this.beats.stop(); // off the console's instance list
+    const evaluated = this.promiseEvaluation.stop();
+    const published = this.noticePublisher.stop(); // running fan-outs give their claims back
     const drained = this.dispatcher.drain(boundMs); // stops claiming at once
     await this.scheduler.stop();
+    await evaluated;
+    await published;
+    await unlisted;
     const { finished, released } = await drained;
     // Requests still running get the rest of the bound; then their connections are cut.
     const rest = Math.max(0, boundMs - (Date.now() - started));
@@ -309,6 +677,9 @@ export class Instance {
     clearTimeout(timer);
     server?.closeAllConnections();
     await closed;
+    // Bot answers of pushes already answered `success`: sent within what is left of the bound.
+    await this.customerService.drain(Math.max(0, boundMs - (Date.now() - started)));
+    await this.customClient.close().catch(() => undefined);
     this.metrics.close();
     this.deps.logger.info(
       { instance: this.id, ms: Date.now() - started, sendsFinished: finished, claimsReleased: released },

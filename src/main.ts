@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
@@ -106,6 +106,7 @@ export async function main(): Promise<void> {
     );
   }
 
+  let sandboxPush: { target: string | null } | undefined;
   if (!config.wx.appId) {
     // Loaded only here, so with real credentials the simulated WeChat is not even in memory. A
     // require rather than import(): this is CommonJS, and import() would load it as ESM.
@@ -116,15 +117,31 @@ export async function main(): Promise<void> {
       appId: SANDBOX_APPID,
       appSecret,
       logger: logger.child({ sandbox: true }),
+      // Its push side signs (and encrypts) as WeChat does with the console's values: tixing's own.
+      ...(config.wx.token ? { push: { token: config.wx.token, aesKey: config.wx.aesKey } } : {}),
     });
+    sandboxPush = sandbox.pushSide;
     const apiBase = await sandbox.start(0, '127.0.0.1');
     cleanups.unshift(() => sandbox.stop());
-    config = { ...config, wx: { ...config.wx, appId: SANDBOX_APPID, appSecret, apiBase } };
+    config = { ...config, wx: { ...config.wx, appId: SANDBOX_APPID, appSecret, apiBase, sandbox: true } };
     logger.warn(
       { wxApiBase: apiBase },
       '*** SANDBOX MODE: WX_APPID is unset, so WeChat is simulated by a local sandbox. ' +
         'No real message leaves this machine; every message "sent" is logged here. ***',
     );
+  }
+
+  let operatorTokenFile: string | undefined;
+  if (config.wx.sandbox && !config.adminToken) {
+    // Sandbox mode with no ADMIN_TOKEN: a random one for this run, so that the console's operator
+    // sign-in works on a fresh `npm start`. Written to a file only its owner reads, never logged.
+    const file = path.join(process.cwd(), 'var', 'console-operator-token');
+    mkdirSync(path.dirname(file), { recursive: true });
+    const adminToken = randomBytes(24).toString('base64url');
+    writeFileSync(file, `${adminToken}\n`, { mode: 0o600 });
+    cleanups.push(async () => rmSync(file, { force: true }));
+    config = { ...config, adminToken };
+    operatorTokenFile = path.relative(process.cwd(), file);
   }
 
   const redis = await connectRedis(redisUrl, logger, 'redis', {
@@ -135,11 +152,18 @@ export async function main(): Promise<void> {
   cleanups.unshift(() => instance.stop());
   await instance.start();
   const { url } = await instance.listen(config.port, config.host);
+  if (sandboxPush) sandboxPush.target = `${url}/api/wx/message`; // POST <wxApiBase>/__sandbox/push delivers here
   logger.info(
-    { url },
-    `tixing is listening on ${url}. Try:\n` +
+    { url, console: `${url}/console` },
+    `tixing is listening on ${url}. The web console: ${url}/console` +
+      (operatorTokenFile ? ` (operators sign in with the token in ${operatorTokenFile})` : '') +
+      `\nTry:\n` +
       `  curl ${url}/api/health\n` +
-      `  curl -X POST ${url}/api/login -H 'Content-Type: application/json' -d '{"code":"alice#1"}'`,
+      `  curl -X POST ${url}/api/login -H 'Content-Type: application/json' -d '{"code":"alice#1"}'` +
+      (sandboxPush && config.wx.token
+        ? `\n  curl -X POST ${config.wx.apiBase}/__sandbox/push -H 'Content-Type: application/json' ` +
+          `-d '{"user":"alice","message":{"MsgType":"text","Content":"帮助"}}'`
+        : ''),
   );
 
   process.on('SIGTERM', () => shutdown('SIGTERM'));

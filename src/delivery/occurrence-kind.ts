@@ -21,6 +21,7 @@ export interface OccurrenceRecord {
   nextSlot: number | null; // recurring: the next slot; null: the item is done
   now: number;
   msgid: string | null; // WeChat's id of the send, for its delivery report
+  attempt: DeliveryAttempt; // the attempt that ended it (the outcome's own), for the delivery record
 }
 
 /**
@@ -48,8 +49,12 @@ export interface OccurrenceKind<T> {
   latestSlot(item: T, atMs: number, notBeforeMs: number): number | null;
   /** The message announcing the slot `sendAt`. */
   render(item: T, sendAt: number): Outgoing;
-  /** Appends one attempt to the item's delivery record. */
+  /** Appends one attempt on the way to an outcome (a retry, a pause) to the item's delivery record. */
   recordAttempt(id: string, attempt: DeliveryAttempt): Promise<void>;
-  /** Records the outcome if the claim is still `record.owner`'s (compare-and-set). */
+  /**
+   * Appends the outcome's own attempt (`record.attempt`, whoever holds the claim: the attempt was
+   * made) and records the outcome if the claim is still `record.owner`'s (compare-and-set),
+   * preferably in one write.
+   */
   record(id: string, item: T, record: OccurrenceRecord): Promise<'ok' | 'lost' | 'retimed'>;
 }

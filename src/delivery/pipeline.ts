@@ -1,9 +1,11 @@
-import { randomUUID } from 'node:crypto';
-import { occurrenceId, type DeliveryAttempt, type LastResult } from '../domain/reminder';
+import { randomBytes } from 'node:crypto';
+import { occurrenceId, type LastResult } from '../domain/reminder';
 import type { Logger } from '../logger';
 import { isRedisUnavailable } from '../store/redis';
 import type { MessageSender, SendOutcome } from '../wechat/message-sender';
-import type { OccurrenceKind } from './occurrence-kind';
+import type { Admission } from './admission';
+import { endedWithoutCall, InFlight, Occurrence, type ClaimTerms, type Ended } from './occurrence';
+import type { OccurrenceKind, OccurrenceRecord } from './occurrence-kind';
 import type { Outcome } from './outcome';
 import { planOccurrence } from './plan';
 
@@ -17,7 +19,8 @@ export interface OutcomeEvent {
 
 export interface PipelineOptions {
   kinds: OccurrenceKind<unknown>[]; // the first is the one `fire` (the scheduler's onFire) submits to
-  sender: Pick<MessageSender, 'deliver' | 'isPaused' | 'pauseWindow'>;
+  sender: Pick<MessageSender, 'prepare' | 'send' | 'pausedHere' | 'notePause' | 'pauseWindow'>;
+  admission: Pick<Admission, 'admit' | 'giveBack'>; // grant, daily allowance, pause: src/delivery/admission.ts
   logger: Logger;
   instanceId: string;
   concurrency: number; // in-flight occurrences per instance (SEND_CONCURRENCY)
@@ -34,45 +37,50 @@ export interface DrainResult {
   released: number; // claims given back because their occurrence had not finished
 }
 
-interface HeldClaim {
-  kind: OccurrenceKind<unknown>;
-  id: string;
-  slot: number;
-  leaseUntil: number; // our clock's view of when the claim's lease runs out
-}
-
 /**
  * "Send one message", for every kind of occurrence: turns a hint (a timer, a submit) into at most
- * one send. Claim the occurrence in Redis, plan (send, coalesce or record a miss), deliver, and
- * record with a compare-and-set on the claim. No lock is held across the WeChat call other than
- * the claim's lease, renewed between retries; a claim whose instance died is taken over once its
- * lease runs out. What each WeChat answer leads to is src/delivery/send-policy.ts.
+ * one send. Claim the occurrence in Redis, plan (send, coalesce or record a miss), render, admit
+ * (grant, daily allowance, pause: src/delivery/admission.ts), send, and record the outcome with its
+ * last attempt in one compare-and-set on the claim. No lock is held across the WeChat call other
+ * than the claim's lease, renewed between retries; a claim whose instance died is taken over once
+ * its lease runs out. What each WeChat answer leads to is src/delivery/send-policy.ts.
  */
 export class DeliveryPipeline {
   private readonly kinds = new Map<string, OccurrenceKind<unknown>>();
   private readonly first: string;
-  private readonly inFlight = new Set<string>();
-  private readonly queue: { key: string; run: () => void }[] = [];
+  private readonly inFlight = new InFlight();
+  // A FIFO read from `head`: a spike queues thousands at once, and Array#shift would move them all.
+  private queue: Occurrence[] = [];
+  private head = 0;
   // Claims this instance holds right now, so a stop that cannot wait for them gives them back.
-  private readonly held = new Map<string, HeldClaim>();
+  private readonly held = new Set<Occurrence>();
   private active = 0;
   private accepting = true;
-  private abandoned = false; // the drain's wait ran out: held claims were released
-  private readonly owner: string;
+  private readonly terms: ClaimTerms;
   private readonly now: () => number;
-  private readonly leaseMs: number;
   private idle: (() => void) | undefined;
 
   constructor(private readonly options: PipelineOptions) {
-    this.owner = `${options.instanceId}:${randomUUID()}`;
     this.now = options.now ?? Date.now;
-    this.leaseMs = options.leaseMs ?? 30_000;
+    this.terms = {
+      // Unique per pipeline (the instance id is already pid + random) and short: every claim and
+      // record carries it to Redis.
+      owner: `${options.instanceId}:${randomBytes(6).toString('base64url')}`,
+      leaseMs: options.leaseMs ?? 30_000,
+      now: this.now,
+      abandoned: false,
+    };
     for (const kind of options.kinds) this.register(kind);
     this.first = options.kinds[0]?.name ?? '';
   }
 
   get pending(): number {
     return this.inFlight.size;
+  }
+
+  /** The names of the kinds of occurrence it sends, in the order registered. */
+  get kindNames(): string[] {
+    return [...this.kinds.keys()];
   }
 
   /** Adds a kind of occurrence; its name must be new. */
@@ -88,27 +96,8 @@ export class DeliveryPipeline {
   submit(kindName: string, id: string, slot: number): void {
     const kind = this.kinds.get(kindName);
     if (!kind) throw new Error(`unknown occurrence kind ${kindName}`);
-    const occurrence = occurrenceId(id, slot);
-    const key = `${kindName}|${occurrence}`;
-    if (!this.accepting || this.inFlight.has(key)) return;
-    this.inFlight.add(key);
-    const run = () => {
-      void this.process(kind, id, slot, key)
-        .catch((err: Error) => {
-          if (isRedisUnavailable(err)) this.options.onRedisError?.();
-          // Redis lost mid-way: the claim is released or runs out, and the sweep retries the occurrence.
-          this.options.logger.warn(
-            { kind: kindName, occurrence, err: err.message },
-            'occurrence not finished; it will be retried',
-          );
-        })
-        .finally(() => {
-          this.inFlight.delete(key);
-          this.active -= 1;
-          this.pump();
-        });
-    };
-    this.queue.push({ key, run });
+    if (!this.accepting || !this.inFlight.add(kind, id, slot)) return;
+    this.queue.push(new Occurrence(kind, id, slot, occurrenceId(id, slot), this.terms));
     this.pump();
   }
 
@@ -122,7 +111,9 @@ export class DeliveryPipeline {
    */
   async drain(timeoutMs: number): Promise<DrainResult> {
     this.accepting = false;
-    for (const { key } of this.queue.splice(0)) this.inFlight.delete(key);
+    for (let i = this.head; i < this.queue.length; i++) this.inFlight.delete(this.queue[i] as Occurrence);
+    this.queue = [];
+    this.head = 0;
     if (this.active === 0) return { finished: true, released: 0 };
     let timer: NodeJS.Timeout | undefined;
     const finished = await Promise.race([
@@ -132,12 +123,10 @@ export class DeliveryPipeline {
     clearTimeout(timer);
     this.idle = undefined;
     if (finished) return { finished: true, released: 0 };
-    this.abandoned = true;
-    const claims = [...this.held.values()];
+    this.terms.abandoned = true;
+    const claims = [...this.held];
     this.held.clear();
-    const results = await Promise.allSettled(
-      claims.map((c) => c.kind.releaseClaim(c.id, c.slot, this.owner)),
-    );
+    const results = await Promise.allSettled(claims.map((o) => o.release()));
     const released = results.filter((r) => r.status === 'fulfilled' && r.value).length;
     this.options.logger.warn(
       { unfinished: this.active, released },
@@ -147,121 +136,148 @@ export class DeliveryPipeline {
   }
 
   private pump(): void {
-    while (this.active < this.options.concurrency && this.queue.length > 0) {
-      const next = this.queue.shift();
+    while (this.active < this.options.concurrency && this.head < this.queue.length) {
+      const next = this.queue[this.head++] as Occurrence;
       this.active += 1;
-      next?.run();
+      void this.run(next);
+    }
+    if (this.head === this.queue.length) {
+      this.queue = [];
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
     }
     if (this.active === 0 && this.queue.length === 0) this.idle?.();
   }
 
-  private async process(kind: OccurrenceKind<unknown>, id: string, slot: number, key: string): Promise<void> {
-    if (!this.accepting || (await this.options.sender.isPaused())) return;
-    const item = await kind.claim(id, slot, this.owner, this.leaseMs);
-    if (item === null) return;
-    if (!this.accepting) {
-      // Claimed while the stop began: hand it straight back rather than start a send.
-      await kind.releaseClaim(id, slot, this.owner);
-      return;
-    }
-    const held: HeldClaim = { kind, id, slot, leaseUntil: this.now() + this.leaseMs };
-    this.held.set(key, held);
+  private async run(o: Occurrence): Promise<void> {
     try {
-      await this.send(kind, item, held);
+      await this.process(o);
+    } catch (err) {
+      if (isRedisUnavailable(err)) this.options.onRedisError?.();
+      // Redis lost mid-way: the claim is released or runs out, and the sweep retries the occurrence.
+      this.options.logger.warn(
+        { kind: o.kind.name, occurrence: o.name, err: (err as Error).message },
+        'occurrence not finished; it will be retried',
+      );
     } finally {
-      if (this.held.get(key) === held) this.held.delete(key);
+      this.inFlight.delete(o);
+      this.active -= 1;
+      this.pump();
     }
   }
 
-  private async send(kind: OccurrenceKind<unknown>, item: unknown, held: HeldClaim): Promise<void> {
-    const { sender, graceMs } = this.options;
-    const { id, slot } = held;
-    const occurrence = occurrenceId(id, slot);
+  private async process(o: Occurrence): Promise<void> {
+    // A pause this instance knows of costs no claim; one it does not is found by the admission.
+    if (!this.accepting || this.options.sender.pausedHere) return;
+    const item = await o.claim();
+    if (item === null) return;
+    if (!this.accepting) {
+      // Claimed while the stop began: hand it straight back rather than start a send.
+      await o.release();
+      return;
+    }
+    this.held.add(o);
+    try {
+      await this.send(o, item);
+    } finally {
+      this.held.delete(o);
+    }
+  }
+
+  private async send(o: Occurrence, item: unknown): Promise<void> {
+    const { kind, id, slot } = o;
     const now = this.now();
     const { sendAt, next, deadline, missed } = planOccurrence({
       slot,
       now,
-      graceMs,
-      window: await sender.pauseWindow(),
+      graceMs: this.options.graceMs,
+      window: await this.options.sender.pauseWindow(),
       nextSlot: (after) => kind.nextSlot(item, after),
       latestSlot: (at, notBefore) => kind.latestSlot(item, at, notBefore),
     });
-    // Attempts that could not be written while Redis was away; written before the outcome.
-    const unwritten: DeliveryAttempt[] = [];
-
-    let outcome: SendOutcome | { status: 'missed' };
+    let outcome: Ended;
     if (sendAt === null) {
-      outcome = { status: 'missed' };
-      await kind.recordAttempt(id, {
-        occurrence,
-        attempt: 1,
-        at: new Date(now).toISOString(),
-        latencyMs: 0,
-        errcode: null,
-        errmsg: missed.detail,
-        msgid: null,
-        result: 'missed',
-      });
+      outcome = endedWithoutCall(o.name, now, 'missed', missed.detail);
+      outcome.errmsg = missed.summary; // the record's lastResult; the attempt keeps the detail
     } else {
-      outcome = await sender.deliver(kind.render(item, sendAt), occurrence, deadline, {
-        onAttempt: async (attempt) => {
-          try {
-            await kind.recordAttempt(id, attempt);
-          } catch (err) {
-            if (!isRedisUnavailable(err)) throw err;
-            unwritten.push(attempt);
-          }
-        },
-        keepClaim: async () => {
-          if (this.abandoned) return false;
-          const kept = await kind.extendClaim(id, slot, this.owner, this.leaseMs);
-          if (kept) held.leaseUntil = this.now() + this.leaseMs;
-          return kept;
-        },
-      });
+      outcome = await this.deliver(o, item, sendAt, deadline);
     }
     if (outcome.status === 'paused') {
       // WeChat's daily quota: give the occurrence back untouched; it is retried when sends resume.
-      await kind.releaseClaim(id, slot, this.owner);
+      await o.release();
       return;
     }
-    if (outcome.status === 'lost') return; // its new holder records the outcome
-    const status: Outcome = outcome.status;
+    if (outcome.status === 'lost' || outcome.last === null) return; // its new holder records the outcome
+    const { status, errcode, msgid, last } = outcome;
     const finishedAt = this.now();
-    const recorded =
-      outcome.status === 'missed' ? { errcode: null, errmsg: missed.summary, msgid: null } : outcome;
     const lastResult: LastResult = {
       at: new Date(finishedAt).toISOString(),
-      errcode: recorded.errcode,
-      errmsg: recorded.errmsg,
-      msgid: recorded.msgid,
+      errcode,
+      errmsg: outcome.errmsg,
+      msgid,
     };
-    for (const attempt of unwritten) await this.whileClaimed(held, () => kind.recordAttempt(id, attempt));
-    const result = await this.whileClaimed(held, () =>
-      kind.record(id, item, {
-        slot,
-        owner: this.owner,
-        outcome: status,
-        lastResult,
-        nextSlot: next,
-        now: finishedAt,
-        msgid: recorded.msgid,
-      }),
-    );
+    for (const attempt of o.unwritten ?? []) {
+      await this.whileClaimed(o, () => kind.recordAttempt(id, attempt));
+    }
+    // The outcome and its own attempt in one write: one round trip less between WeChat's answer and
+    // its record, the window of the one duplicate the guarantee allows (a crash in between).
+    const record: OccurrenceRecord = {
+      slot,
+      owner: this.terms.owner,
+      outcome: status,
+      lastResult,
+      nextSlot: next,
+      now: finishedAt,
+      msgid,
+      attempt: last,
+    };
+    const result = await this.whileClaimed(o, () => kind.record(id, item, record));
     if (result === 'lost') {
       this.options.logger.warn(
-        { kind: kind.name, occurrence, status },
-        this.abandoned
+        { kind: kind.name, occurrence: o.name, status },
+        this.terms.abandoned
           ? 'outcome not recorded: the claim was given back when the stop stopped waiting'
           : 'claim lost before the outcome was recorded (lease ran out)',
       );
     }
-    this.options.onOutcome?.({
-      kind: kind.name,
-      status,
-      errcode: recorded.errcode,
-      latenessMs: finishedAt - (sendAt ?? slot),
-    });
+    this.options.onOutcome?.({ kind: kind.name, status, errcode, latenessMs: finishedAt - (sendAt ?? slot) });
+  }
+
+  /**
+   * Renders, admits and sends one occurrence announcing `sendAt`. A message that did not go out
+   * gives back what its admission took (43101 zeroes the grant instead); one that cannot be
+   * rendered, or that the admission refused, ends the occurrence with that outcome and one
+   * attempt, without a call.
+   */
+  private async deliver(o: Occurrence, item: unknown, sendAt: number, deadline: number): Promise<Ended> {
+    const { sender, admission } = this.options;
+    const outgoing = o.kind.render(item, sendAt);
+    const prepared = sender.prepare(outgoing, o.name);
+    if (prepared.message === null) return endedWithoutCall(o.name, this.now(), 'failed', prepared.errmsg);
+    const admitted = await admission.admit(outgoing.openid, outgoing.templateId);
+    switch (admitted.status) {
+      case 'paused':
+        sender.notePause(admitted.remainingMs);
+        return { status: 'paused', errcode: null, errmsg: 'sending paused (45009)', msgid: null, last: null };
+      case 'no_quota':
+      case 'rate_limited':
+        return endedWithoutCall(o.name, this.now(), admitted.status, admitted.errmsg);
+      case 'ok':
+        break;
+    }
+    // A message that did not go out costs the user neither a grant nor a send of the day.
+    let outcome: SendOutcome;
+    try {
+      outcome = await sender.send(prepared.message, o.name, deadline, o);
+    } catch (err) {
+      // Redis or the token lost before an answer: nothing went out (best effort, Redis may be away).
+      await admission.giveBack(admitted.ticket).catch(() => undefined);
+      throw err;
+    }
+    if (outcome.status !== 'sent') await admission.giveBack(admitted.ticket, outcome.status === 'no_quota');
+    return outcome;
   }
 
   /**
@@ -269,12 +285,12 @@ export class DeliveryPipeline {
    * as our claim would still hold: giving up would leave the occurrence to be sent again once the
    * lease ran out. The write is a compare-and-set on the claim, so retrying it is always safe.
    */
-  private async whileClaimed<T>(held: HeldClaim, write: () => Promise<T>): Promise<T> {
+  private async whileClaimed<T>(o: Occurrence, write: () => Promise<T>): Promise<T> {
     for (let delay = 100; ; delay = Math.min(delay * 2, 1000)) {
       try {
         return await write();
       } catch (err) {
-        if (!isRedisUnavailable(err) || this.abandoned || this.now() + delay >= held.leaseUntil) throw err;
+        if (!isRedisUnavailable(err) || this.terms.abandoned || this.now() + delay >= o.leaseUntil) throw err;
         this.options.onRedisError?.();
         await new Promise((resolve) => setTimeout(resolve, delay));
       }

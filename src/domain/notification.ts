@@ -18,6 +18,7 @@ export interface Notification {
   data: Record<string, string> | null; // extra {{placeholders}}
   at: number; // when to send (ms): its one occurrence's slot
   source: string; // what sent it, e.g. `promise:12`
+  dedupe?: string; // the sender's dedupe key, when it gave one
   status: 'pending' | Outcome;
   createdAt: number;
   updatedAt: number;
@@ -41,6 +42,7 @@ export function notificationFromHash(hash: Record<string, string>): Notification
     data: hash.data ? (JSON.parse(hash.data) as Record<string, string>) : null,
     at: Number(hash.at ?? 0),
     source: hash.source ?? '',
+    ...(hash.dedupe ? { dedupe: hash.dedupe } : {}),
     status: (hash.status as Notification['status']) ?? 'pending',
     createdAt: Number(hash.createdAt ?? 0),
     updatedAt: Number(hash.updatedAt ?? 0),

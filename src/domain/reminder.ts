@@ -2,11 +2,14 @@ import { OUTCOMES, type AttemptResult, type Outcome } from '../delivery/outcome'
 
 /** The reminder as tixing's layers share it (README.md#http-api). Stored as a Redis hash of strings. */
 export type ReminderKind = 'reminder' | 'give' | 'ask';
-/** Pending, cancelled, or the outcome of its last occurrence (src/delivery/outcome.ts). */
-export type ReminderStatus = 'pending' | Outcome | 'cancelled';
+/**
+ * Pending, cancelled, the outcome of its last occurrence (src/delivery/outcome.ts), or `done`: a
+ * one-shot its owner marked done before it was sent (POST /api/reminders/:id/done).
+ */
+export type ReminderStatus = 'pending' | Outcome | 'cancelled' | 'done';
 export type Repeat = { daily: string } | { cron: string };
 
-export const REMINDER_STATUSES: readonly ReminderStatus[] = ['pending', ...OUTCOMES, 'cancelled'];
+export const REMINDER_STATUSES: readonly ReminderStatus[] = ['pending', ...OUTCOMES, 'cancelled', 'done'];
 
 export interface LastResult {
   at: string; // ISO time of the outcome
@@ -36,6 +39,11 @@ export interface Reminder {
   // A create with an Idempotency-Key: the fingerprint of its route and body, so that a replay
   // with another body or route is told apart from a retry (docs/architecture.md#idempotent-creates).
   requestHash?: string;
+  // ...and the key itself, so that erasing the user's data finds its `idem:` record without a SCAN.
+  idempotencyKey?: string;
+  // The slot of the extra occurrence a snooze added (POST /api/reminders/:id/snooze), while it is
+  // the one due: a recurring reminder then still has its regular next slot after it.
+  snoozeAt?: number;
 }
 
 /** One attempt to deliver one occurrence, kept in the reminder's capped delivery list. */
@@ -77,6 +85,8 @@ export function reminderFromHash(hash: Record<string, string>): Reminder | null 
     fireCount: Number(hash.fireCount ?? 0),
     lastResult: hash.lastResult ? (JSON.parse(hash.lastResult) as LastResult) : null,
     ...(hash.requestHash ? { requestHash: hash.requestHash } : {}),
+    ...(hash.idempotencyKey ? { idempotencyKey: hash.idempotencyKey } : {}),
+    ...(hash.snoozeAt ? { snoozeAt: Number(hash.snoozeAt) } : {}),
   };
 }
 
@@ -99,5 +109,7 @@ export function reminderToHash(r: Omit<Reminder, 'fireCount' | 'lastResult'>): R
     createdAt: String(r.createdAt),
     updatedAt: String(r.updatedAt),
     ...(r.requestHash ? { requestHash: r.requestHash } : {}),
+    ...(r.idempotencyKey ? { idempotencyKey: r.idempotencyKey } : {}),
+    ...(r.snoozeAt !== undefined ? { snoozeAt: String(r.snoozeAt) } : {}),
   };
 }

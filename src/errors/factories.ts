@@ -196,3 +196,231 @@ export const healthRedisOutOfMemory = factory(
   'REDIS_OUT_OF_MEMORY',
   () => 'redis is out of memory and refuses writes (OOM)',
 );
+
+// Promises between two people.
+export const promiseInviteOwn = factory(
+  'PROMISE_INVITE_OWN',
+  () => 'this is your own promise: share the invite with the other person',
+);
+export const promiseKeepForbidden = factory(
+  'PROMISE_KEEP_FORBIDDEN',
+  () => 'only the person reminded keeps this promise (the author of a give, the counterpart of an ask)',
+);
+export const promiseNotFound = factory('PROMISE_NOT_FOUND', () => 'promise not found');
+export const promiseInviteNotFound = factory(
+  'PROMISE_INVITE_NOT_FOUND',
+  () => 'no promise invite has this code',
+);
+export const promiseInviteTaken = factory(
+  'PROMISE_INVITE_TAKEN',
+  () => 'someone else has accepted this invite already',
+);
+export const promiseEnded = factory('PROMISE_ENDED', () => 'the promise has ended');
+export const promiseDayClosed = factory(
+  'PROMISE_DAY_CLOSED',
+  (day: string) => `${day} can no longer be kept: it has ended or was recorded missed`,
+);
+export const promiseInviteExpired = factory(
+  'PROMISE_INVITE_EXPIRED',
+  () => 'the invite has expired: ask for a new one',
+);
+
+// Reminder lifecycle (done, snooze).
+export const reminderNotPending = factory(
+  'REMINDER_NOT_PENDING',
+  (status: string) => `the reminder is ${status}: only a pending reminder can be marked done`,
+);
+export const reminderNotSnoozable = factory(
+  'REMINDER_NOT_SNOOZABLE',
+  (status: string) => `the reminder is ${status}: it cannot be snoozed`,
+);
+export const reminderChanged = factory(
+  'REMINDER_CHANGED',
+  () => 'the reminder changed while this request was handled: read it and try again',
+);
+
+// Groups and members (README.md#http-api).
+export const groupManagersOnly = factory(
+  'GROUP_MANAGERS_ONLY',
+  () => "only the group's owner and managers may do this",
+);
+export const groupOwnerOnly = factory(
+  'GROUP_OWNER_ONLY',
+  (what: string) => `only the group's owner may ${what}`,
+);
+export const groupNotFound = factory('GROUP_NOT_FOUND', () => 'group not found');
+export const groupInviteNotFound = factory('GROUP_INVITE_NOT_FOUND', () => {
+  const message = 'no group has this invite code';
+  return { message, details: [{ path: 'code', message }] };
+});
+export const groupMemberNotFound = factory(
+  'GROUP_MEMBER_NOT_FOUND',
+  () => 'no member of this group has this memberId',
+);
+export const groupOwnedLimit = factory(
+  'GROUP_OWNED_LIMIT',
+  (limit: number) => `at most ${limit} groups owned per user: delete one or give its ownership away first`,
+);
+export const groupMembershipLimit = factory(
+  'GROUP_MEMBERSHIP_LIMIT',
+  (limit: number) => `at most ${limit} groups per user: leave one first`,
+);
+export const groupFull = factory(
+  'GROUP_FULL',
+  (limit: number) => `the group has ${limit} members, its limit`,
+);
+export const groupOwnerMustTransfer = factory(
+  'GROUP_OWNER_MUST_TRANSFER',
+  () => 'the owner cannot leave, be removed or be demoted: give the role owner to another member first',
+);
+export const groupMemberChanged = factory(
+  'GROUP_MEMBER_CHANGED',
+  () => 'the member changed while this request was handled: read it and try again',
+);
+export const groupQrcodeUnavailable = factory(
+  'GROUP_QRCODE_UNAVAILABLE',
+  (why: string, options: Cause = {}) => ({
+    message: `WeChat did not make the QR code (${why}): try again later`,
+    ...options,
+  }),
+);
+
+// Notices.
+export const noticeAudienceForbidden = factory(
+  'NOTICE_AUDIENCE_FORBIDDEN',
+  (groupIds: string[]) => `you do not manage every group you address: ${groupIds.join(', ')}`,
+);
+export const noticeManagersOnly = factory(
+  'NOTICE_MANAGERS_ONLY',
+  () => 'only managers of every group the notice addresses may do this',
+);
+export const noticeNotARecipient = factory(
+  'NOTICE_NOT_A_RECIPIENT',
+  () => 'you are not a recipient of this notice: only they read and confirm it',
+);
+export const noticeNotFound = factory('NOTICE_NOT_FOUND', () => 'notice not found');
+export const noticeNotEditable = factory(
+  'NOTICE_NOT_EDITABLE',
+  (status: string) => `the notice is ${status}: only a scheduled notice can be edited`,
+);
+export const noticeConfirmNotAsked = factory(
+  'NOTICE_CONFIRM_NOT_ASKED',
+  () => 'this notice asks for no confirmation: reading it is enough',
+);
+export const noticeRemindTooSoon = factory(
+  'NOTICE_REMIND_TOO_SOON',
+  (waitSeconds: number) => `the unread were reminded less than 10 minutes ago: try again in ${waitSeconds} s`,
+);
+
+// Content security (wxa/msg_sec_check).
+export const contentRisky = factory('CONTENT_RISKY', (paths: string[]) => {
+  const message = "refused by WeChat's content check: change the text";
+  return { message: `${paths.join(', ')}: ${message}`, details: paths.map((path) => ({ path, message })) };
+});
+export const contentCheckUnavailable = factory(
+  'CONTENT_CHECK_UNAVAILABLE',
+  (why: string, options: Cause = {}) => ({
+    message: `WeChat's content check could not be done (${why}): nothing was stored, try again shortly`,
+    ...options,
+  }),
+);
+
+// Meeting check-in.
+export const checkinCodeWrong = factory('CHECKIN_CODE_WRONG', (triesLeft: number) => {
+  const message = `wrong code: type the 6 digits shown now (${triesLeft} more wrong within a minute and signing in is locked)`;
+  return { message, details: [{ path: 'code', message }] };
+});
+export const checkinCodeStale = factory('CHECKIN_CODE_STALE', () => {
+  const message = 'this code has changed: type the one shown now';
+  return { message, details: [{ path: 'code', message }] };
+});
+export const checkinNotMember = factory(
+  'CHECKIN_NOT_MEMBER',
+  () => "you are not a member of this check-in's group",
+);
+export const checkinManagersOnly = factory(
+  'CHECKIN_MANAGERS_ONLY',
+  () => "only the group's owner and managers may do this",
+);
+export const checkinNotFound = factory('CHECKIN_NOT_FOUND', () => 'check-in not found');
+export const checkinAlreadySigned = factory(
+  'CHECKIN_ALREADY_SIGNED',
+  (status: string) => `you have signed in already (${status})`,
+);
+export const checkinNotStarted = factory(
+  'CHECKIN_CLOSED',
+  (startsAt: string) => `the check-in has not started: it opens at ${startsAt}`,
+);
+export const checkinEnded = factory('CHECKIN_CLOSED', (endsAt: string) => `the check-in ended at ${endsAt}`);
+export const checkinOutsideFence = factory('CHECKIN_OUTSIDE_FENCE', (distanceM: number, radiusM: number) => {
+  const message = `you are ${distanceM} m from the meeting place; sign in within ${radiusM} m of it`;
+  return { message, details: [{ path: 'location', message }] };
+});
+export const checkinTooManyWrong = factory(
+  'CHECKIN_TOO_MANY_WRONG',
+  (waitSeconds: number) => `five wrong codes within a minute: try again in ${waitSeconds} s`,
+);
+
+// Customer service and the bot (docs/architecture.md#customer-service).
+export const conversationNotFound = factory(
+  'CONVERSATION_NOT_FOUND',
+  () => 'no customer-service conversation with this user',
+);
+export const conversationWindowClosed = factory(
+  'CONVERSATION_WINDOW_CLOSED',
+  (reason: 'closed' | 'used_up') =>
+    reason === 'used_up'
+      ? "the user's window is used up (5 messages after their last message, 1 after entering the session): nothing was sent"
+      : "the user's window is closed (48 h after their last message, 1 min after entering the session): nothing was sent",
+);
+export const customerMessageFailed = factory(
+  'CUSTOMER_MESSAGE_FAILED',
+  (errcode: number | null, errmsg: string) =>
+    `WeChat did not take the message (${errcode === null ? errmsg : `errcode ${errcode}`}): try again later`,
+);
+
+// The web console.
+export const consoleSessionRequired = factory(
+  'CONSOLE_SESSION_REQUIRED',
+  () => 'sign in to the console first (no session, or it expired)',
+);
+export const consoleCsrfMissing = factory(
+  'CONSOLE_CSRF_REFUSED',
+  () => "a console write needs the session's X-CSRF-Token header",
+);
+export const consoleForeignOrigin = factory(
+  'CONSOLE_CSRF_REFUSED',
+  () => 'a console write from another origin is refused',
+);
+export const consoleOperatorsOnly = factory('CONSOLE_ROLE_REFUSED', () => 'only operators may do this');
+export const consolePublishersOnly = factory(
+  'CONSOLE_ROLE_REFUSED',
+  () => 'an operator session cannot act as a mini-program user: sign in by QR code',
+);
+export const consoleLoginOtherBrowser = factory(
+  'CONSOLE_LOGIN_OTHER_BROWSER',
+  () => 'this sign-in was started by another browser',
+);
+export const consoleLoginNotFound = factory(
+  'CONSOLE_LOGIN_NOT_FOUND',
+  () => 'this sign-in expired or was used: show a new QR code',
+);
+export const consoleLoginTaken = factory('CONSOLE_LOGIN_TAKEN', () => 'this sign-in was approved already');
+export const consoleLoginRateLimited = factory(
+  'CONSOLE_LOGIN_RATE_LIMITED',
+  (waitSeconds: number) => `too many sign-ins from this address: try again in ${waitSeconds} s`,
+);
+export const consoleQrcodeUnavailable = factory(
+  'CONSOLE_QRCODE_UNAVAILABLE',
+  (why: string, options: Cause = {}) => ({
+    message: `the sign-in QR code could not be made: ${why}`,
+    ...options,
+  }),
+);
+export const consoleFileNotFound = factory('CONSOLE_FILE_NOT_FOUND', (built: boolean) =>
+  built ? 'no console file at this path' : 'the console is not built: run npm run build',
+);
+export const consoleSimulateUnavailable = factory(
+  'CONSOLE_SIMULATE_UNAVAILABLE',
+  () => 'simulating the scan works only in sandbox mode: scan the code with the mini-program',
+);

@@ -7,6 +7,9 @@ export type RedisErrorSource = 'connection' | 'sweep' | 'dispatch';
 export interface MetricsOptions {
   jobsHeld: () => number; // timers the ScheduleRegistry holds, read at scrape time
   sendsInFlight: () => number; // occurrences the dispatcher holds (queued or sending), read at scrape time
+  // The pipeline's kinds of occurrence (reminder, notification…), read at scrape time: each one's
+  // sends and lateness series start at 0. Default: none.
+  kinds?: () => readonly string[];
   processMetrics?: boolean; // prom-client's nodejs_* and process_* series, default true
 }
 
@@ -20,6 +23,7 @@ export interface RequestObservation {
 
 /** One finished occurrence, as DeliveryPipeline's onOutcome reports it. */
 export interface OutcomeObservation {
+  kind: string; // the occurrence's kind (OccurrenceKind.name): reminder, notification…
   status: Outcome;
   errcode: number | null;
   latenessMs: number; // send time − scheduled time
@@ -52,14 +56,16 @@ export const METRIC_NAMES: readonly string[] = Object.values(NAMES);
  */
 export class Metrics {
   readonly registry = new Registry();
+  readonly bot = new BotMetrics(this.registry); // customer service and the bot: see the block at the end
   private readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
-  private readonly sends: Counter<'result' | 'errcode'>;
-  private readonly lateness: Histogram;
+  private readonly sends: Counter<'kind' | 'result' | 'errcode'>;
+  private readonly lateness: Histogram<'kind'>;
   private readonly tokenFetches: Counter<'force'>;
   private readonly sweepDuration: Histogram<'result'>;
   private readonly redisErrors: Counter<'source'>;
   private readonly deliveryReports: Counter<'result' | 'error_code'>;
   private readonly unwatch: (() => void)[] = [];
+  private readonly kindsSeen = new Set<string>();
 
   constructor(options: MetricsOptions) {
     const registers = [this.registry];
@@ -70,15 +76,21 @@ export class Metrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     });
+    const kinds = options.kinds ?? (() => []);
     this.sends = new Counter({
       name: NAMES.sends,
-      help: 'Finished occurrences by result (sent, failed, no_quota, rate_limited, missed) and WeChat errcode (none: no call)',
-      labelNames: ['result', 'errcode'],
+      help: 'Finished occurrences by kind (reminder, notification…), result (sent, failed, no_quota, rate_limited, missed) and WeChat errcode (none: no call)',
+      labelNames: ['kind', 'result', 'errcode'],
       registers,
+      // Known label values start at 0, so dashboards and alerts see the series before the first event.
+      collect: () => {
+        for (const kind of kinds()) this.knowKind(kind);
+      },
     });
     this.lateness = new Histogram({
       name: NAMES.lateness,
-      help: 'Seconds from an occurrence’s scheduled time to the end of its send (missed ones excluded)',
+      help: 'Seconds from an occurrence’s scheduled time to the end of its send, by kind (missed ones excluded)',
+      labelNames: ['kind'],
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600],
       registers,
     });
@@ -128,8 +140,6 @@ export class Metrics {
     // Known label values start at 0, so dashboards and alerts see the series before the first event.
     for (const force of ['false', 'true']) this.tokenFetches.inc({ force }, 0);
     for (const source of ['connection', 'sweep', 'dispatch'] as const) this.redisErrors.inc({ source }, 0);
-    this.sends.inc({ result: 'sent', errcode: '0' }, 0);
-    this.sends.inc({ result: 'rate_limited', errcode: 'none' }, 0);
     this.deliveryReports.inc({ result: 'delivered', error_code: '0' }, 0);
     // Each call installs an event-loop monitor and a GC observer for the life of the process.
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
@@ -149,11 +159,24 @@ export class Metrics {
   }
 
   observeOutcome(event: OutcomeObservation): void {
+    this.knowKind(event.kind);
     this.sends.inc({
+      kind: event.kind,
       result: event.status,
       errcode: event.errcode === null ? 'none' : String(event.errcode),
     });
-    if (event.status !== 'missed') this.lateness.observe(Math.max(0, event.latenessMs) / 1000);
+    if (event.status !== 'missed') {
+      this.lateness.observe({ kind: event.kind }, Math.max(0, event.latenessMs) / 1000);
+    }
+  }
+
+  /** Starts a kind's series at 0 the first time it is seen (Histogram.zero would reset a live one). */
+  private knowKind(kind: string): void {
+    if (this.kindsSeen.has(kind)) return;
+    this.kindsSeen.add(kind);
+    this.sends.inc({ kind, result: 'sent', errcode: '0' }, 0);
+    this.sends.inc({ kind, result: 'rate_limited', errcode: 'none' }, 0);
+    this.lateness.zero({ kind });
   }
 
   /** One delivery report that changed a send's record (a repeated report is not counted again). */
@@ -187,5 +210,48 @@ export class Metrics {
   /** Lets go of the clients it watches (it never closes them: they are not its own). */
   close(): void {
     for (const off of this.unwatch.splice(0)) off();
+  }
+}
+
+// ---- Customer service and the bot (docs/architecture.md#customer-service) ----
+
+export const BOT_METRIC_NAMES = {
+  messagesIn: 'tixing_bot_messages_in_total',
+  answers: 'tixing_bot_answers_total',
+} as const;
+
+/**
+ * The customer service's series, on the instance's registry: messages in by type, answers by rule
+ * and result. `rule` is a rule's name (validated: at most 100 per table, 32 characters of
+ * `A-Za-z0-9_-`), `default` or `agent`; `result` is sent, refused, failed, transfer or dropped.
+ */
+export class BotMetrics {
+  private readonly messagesIn: Counter<'type'>;
+  private readonly answers: Counter<'rule' | 'result'>;
+
+  constructor(registry: Registry) {
+    this.messagesIn = new Counter({
+      name: BOT_METRIC_NAMES.messagesIn,
+      help: 'Customer-service pushes taken (retries not counted) by type: text, image, miniprogrampage, user_enter_tempsession',
+      labelNames: ['type'],
+      registers: [registry],
+    });
+    this.answers = new Counter({
+      name: BOT_METRIC_NAMES.answers,
+      help: 'Customer-service answers by rule (a rule name, default, agent) and result (sent, refused, failed, transfer, dropped)',
+      labelNames: ['rule', 'result'],
+      registers: [registry],
+    });
+    for (const type of ['text', 'image', 'miniprogrampage', 'user_enter_tempsession'])
+      this.messagesIn.inc({ type }, 0);
+    this.answers.inc({ rule: 'default', result: 'sent' }, 0);
+  }
+
+  countMessage(type: string): void {
+    this.messagesIn.inc({ type });
+  }
+
+  countAnswer(rule: string, result: string): void {
+    this.answers.inc({ rule, result });
   }
 }

@@ -18,10 +18,23 @@ export interface SandboxFaults {
   quotaExceeded: boolean;
   /** Openids whose sends answer 43101, as if they held no subscription; default none. */
   noQuotaFor: string[];
+  /** Scripted answers for `wxa/msg_sec_check`, one per call, before any check (e.g. `{errcode: -1}`). */
+  secCheckNext: FaultStep[];
+  /** Every `wxa/msg_sec_check` answers -1 (WeChat busy) while true; default false. */
+  secCheckBusy: boolean;
 }
 
 export function defaultFaults(): SandboxFaults {
-  return { latencyMs: 0, next: [], loginNext: [], failRate: 0, quotaExceeded: false, noQuotaFor: [] };
+  return {
+    latencyMs: 0,
+    next: [],
+    loginNext: [],
+    failRate: 0,
+    quotaExceeded: false,
+    noQuotaFor: [],
+    secCheckNext: [],
+    secCheckBusy: false,
+  };
 }
 
 /**
@@ -71,6 +84,8 @@ export function parseFaultPatch(json: unknown): { patch: FaultPatch } | { proble
     'failRate',
     'quotaExceeded',
     'noQuotaFor',
+    'secCheckNext',
+    'secCheckBusy',
     'clear',
     'revokeTokens',
   ]);
@@ -87,12 +102,15 @@ export function parseFaultPatch(json: unknown): { patch: FaultPatch } | { proble
   }
   if (body.next !== undefined) patch.next = parseSteps(body.next, 'next', problems);
   if (body.loginNext !== undefined) patch.loginNext = parseSteps(body.loginNext, 'loginNext', problems);
+  if (body.secCheckNext !== undefined) {
+    patch.secCheckNext = parseSteps(body.secCheckNext, 'secCheckNext', problems);
+  }
   if (body.noQuotaFor !== undefined) {
     const v = body.noQuotaFor;
     if (Array.isArray(v) && v.every((x) => typeof x === 'string')) patch.noQuotaFor = v as string[];
     else problems.push('noQuotaFor must be an array of openids');
   }
-  for (const flag of ['quotaExceeded', 'clear', 'revokeTokens'] as const) {
+  for (const flag of ['quotaExceeded', 'secCheckBusy', 'clear', 'revokeTokens'] as const) {
     const v = body[flag];
     if (v === undefined) continue;
     if (typeof v === 'boolean') patch[flag] = v;
@@ -110,4 +128,6 @@ export function applyFaultPatch(faults: SandboxFaults, patch: FaultPatch): void 
   if (patch.next !== undefined) faults.next = [...patch.next];
   if (patch.loginNext !== undefined) faults.loginNext = [...patch.loginNext];
   if (patch.noQuotaFor !== undefined) faults.noQuotaFor = [...patch.noQuotaFor];
+  if (patch.secCheckNext !== undefined) faults.secCheckNext = [...patch.secCheckNext];
+  if (patch.secCheckBusy !== undefined) faults.secCheckBusy = patch.secCheckBusy;
 }

@@ -9,7 +9,7 @@ import { looksLikeOpenId, openIdFor, userOfCode } from './openid';
 import { errorBody } from './replies';
 import type { TokenRegistry } from './token-registry';
 
-export type Reply = { status: number; body: string; contentType?: string } | { hang: true };
+export type Reply = { status: number; body: string | Buffer; contentType?: string } | { hang: true };
 
 export interface SentMessage {
   touser: string;

@@ -21,9 +21,17 @@ import {
   type SentMessage,
 } from './wechat-api';
 import { errorBody } from './replies';
+import { WxaCodes } from './wxacode';
+import { SecChecks } from './msg-sec-check';
+import { CustomService } from './custom-service';
+import { PushSide } from './push-side';
 
 export type { FaultStep, FaultPatch, SandboxFaults } from './faults';
 export type { SandboxStats, SentMessage } from './wechat-api';
+export type { WxaCodeCall } from './wxacode';
+export type { SecCheckCall } from './msg-sec-check';
+export type { CustomSent, UploadedMedia } from './custom-service';
+export type { PushAttempt, PushReport } from './push-side';
 
 export interface WeChatSandboxOptions {
   appId: string;
@@ -38,6 +46,8 @@ export interface WeChatSandboxOptions {
   templateIds?: readonly string[];
   /** Source of randomness for failRate, 0 ≤ x < 1; default Math.random. */
   random?: () => number;
+  /** The message-push Token and EncodingAESKey (WX_TOKEN, WX_AES_KEY) for `POST /__sandbox/push`. */
+  push?: { token: string; aesKey?: string | undefined };
 }
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -54,6 +64,10 @@ export class WeChatSandbox {
   };
   /** Live fault switches: change the fields in place. */
   readonly faults: SandboxFaults = defaultFaults();
+  /** `wxa/getwxacodeunlimit` (QR images): every image it made, in `wxacodes.calls`. */
+  readonly wxacodes = new WxaCodes();
+  /** `wxa/msg_sec_check` (content security): every check it answered, in `secChecks.calls`. */
+  readonly secChecks = new SecChecks();
 
   private readonly options: WeChatSandboxOptions;
   private readonly now: () => number;
@@ -66,6 +80,10 @@ export class WeChatSandbox {
   private baseUrl: string | null = null;
   /** Answers held back by latency or a hang, released or dropped on stop. */
   private readonly held = new Set<{ res: http.ServerResponse; timer?: NodeJS.Timeout }>();
+  /** `custom/send` and `media/upload` (customer service): what they took, their windows and faults. */
+  readonly custom: CustomService;
+  /** `POST /__sandbox/push`: the sandbox as WeChat's push side (push-side.ts). */
+  readonly pushSide: PushSide;
 
   constructor(options: WeChatSandboxOptions) {
     this.options = options;
@@ -94,6 +112,16 @@ export class WeChatSandbox {
           'wechat sandbox delivered a subscribe message',
         ),
     };
+    this.custom = new CustomService(options.logger);
+    this.pushSide = new PushSide({
+      appId: options.appId,
+      now: this.now,
+      custom: this.custom,
+      openIdFor: (user) => openIdFor(options.appId, user),
+      nextMsgId: () => this.state.nextMsgId(),
+      logger: options.logger,
+    });
+    if (options.push) this.pushSide.configure(options.push);
   }
 
   /** Base URL once started, e.g. `http://127.0.0.1:41234`; null before start and after stop. */
@@ -145,6 +173,9 @@ export class WeChatSandbox {
     Object.assign(this.faults, defaultFaults());
     this.usedCodes.clear();
     this.tokens.resetLimits();
+    this.wxacodes.reset();
+    this.secChecks.reset();
+    this.custom.reset();
   }
 
   /** Every token issued so far answers 40001 from now on. */
@@ -162,9 +193,12 @@ export class WeChatSandbox {
     let delayed = true;
     try {
       const url = new URL(req.url ?? '/', 'http://sandbox.invalid');
-      const body = await readBody(req);
-      const request: ApiRequest = { method: req.method ?? 'GET', url, body };
-      if (url.pathname.startsWith('/__sandbox/')) {
+      const raw = await readBody(req);
+      const request = { method: req.method ?? 'GET', url, body: raw.toString('utf8'), raw };
+      if (url.pathname === '/__sandbox/push' && request.method === 'POST') {
+        delayed = false;
+        reply = await this.pushSide.handle(request);
+      } else if (url.pathname.startsWith('/__sandbox/')) {
         delayed = false;
         reply = this.control(request);
       } else {
@@ -180,7 +214,7 @@ export class WeChatSandbox {
     this.answer(res, reply, delayed ? this.faults.latencyMs : 0);
   }
 
-  private api(req: ApiRequest): Reply {
+  private api(req: ApiRequest & { raw: Buffer }): Reply {
     switch (req.url.pathname) {
       case '/cgi-bin/token':
         return getToken(this.state, req);
@@ -190,6 +224,14 @@ export class WeChatSandbox {
         return code2Session(this.state, req);
       case '/cgi-bin/message/subscribe/send':
         return sendSubscribeMessage(this.state, req, this.random);
+      case '/wxa/getwxacodeunlimit':
+        return this.wxacodes.handle(this.state, req);
+      case '/wxa/msg_sec_check':
+        return this.secChecks.handle(this.state, req);
+      case '/cgi-bin/message/custom/send':
+        return this.custom.send(this.state, req);
+      case '/cgi-bin/media/upload':
+        return this.custom.upload(this.state, req);
       default:
         return { status: 404, body: errorBody(40066, this.now()) };
     }
@@ -209,6 +251,12 @@ export class WeChatSandbox {
       case 'GET /__sandbox/sent': {
         const touser = req.url.searchParams.get('touser');
         return json(200, { sent: touser ? this.sent.filter((m) => m.touser === touser) : this.sent });
+      }
+      case 'GET /__sandbox/custom': {
+        // Customer-service messages custom/send took (the bot's and agents' answers).
+        const touser = req.url.searchParams.get('touser');
+        const sent = touser ? this.custom.sent.filter((m) => m.touser === touser) : this.custom.sent;
+        return json(200, { stats: this.custom.stats, sent });
       }
       case 'POST /__sandbox/reset':
         this.reset();
@@ -258,7 +306,7 @@ export class WeChatSandbox {
 
 class BodyTooLargeError extends Error {}
 
-async function readBody(req: http.IncomingMessage): Promise<string> {
+async function readBody(req: http.IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -267,5 +315,5 @@ async function readBody(req: http.IncomingMessage): Promise<string> {
     if (size > MAX_BODY_BYTES) throw new BodyTooLargeError();
     chunks.push(buf);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }

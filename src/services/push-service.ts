@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import {
   pushModeNotConfigured,
   pushMsgSignatureInvalid,
@@ -26,6 +27,8 @@ import {
 } from '../push/push-message';
 import { NOTIFICATION_MSGID_PREFIX, type NotificationStore } from '../store/notification-store';
 import type { ConfirmOutcome, LedgerOp, PushStore } from '../store/push-store';
+import type { CustomerService } from './customer-service';
+import { transferReply } from './customer-service-incoming';
 
 export interface EchoQuery {
   signature: string;
@@ -52,9 +55,19 @@ export interface PushServiceDeps {
   onDeliveryReport?: (report: { result: 'delivered' | 'failed'; errorCode: string }) => void; // metrics
   // Reports about a notification's send (its msgid link names it, src/store/notification-store.ts).
   notifications?: Pick<NotificationStore, 'confirm'>;
+  /** Whether the user erased their data (DELETE /api/me): pushes about them are then dropped. */
+  isErased?: (openid: string) => Promise<boolean>;
+  /** Customer-service messages and the bot (src/services/customer-service.ts). */
+  customerService?: Pick<CustomerService, 'handles' | 'receive'>;
 }
 
 export type PushOutcome = 'processed' | 'duplicate' | 'ignored';
+
+/** How the push URL answers: `success`, or a passive reply (customer service's transfer to agents). */
+export interface PushAnswer {
+  outcome: PushOutcome;
+  reply?: { type: 'application/json' | 'text/xml'; body: string };
+}
 
 export const MAX_SKEW_SECONDS = 300; // a push's timestamp may be this far from our clock, either way
 // A nonce must stay remembered while its timestamp is acceptable: up to 2 × the skew for a
@@ -110,13 +123,16 @@ export class PushService {
     body: string,
     format: PushFormat,
     log: Logger = this.deps.logger,
-  ): Promise<PushOutcome> {
+  ): Promise<PushAnswer> {
     const text = await this.authenticate(query, body, format, log);
     // The decrypted text's format is sniffed: WeChat encrypts what the console's data format says.
     const plainFormat = text.trimStart().startsWith('<') ? 'xml' : 'json';
     const message = this.read(log, () => normalizePushMessage(parsePushBody(text, plainFormat)));
     try {
-      return await this.process(message, log);
+      const outcome = await this.process(message, log);
+      if (outcome !== 'transfer') return { outcome };
+      const reply = transferReply(message, this.deps.now(), plainFormat);
+      return { outcome: 'processed', reply: this.passive(reply, format, query.encrypt_type === 'aes') };
     } catch (err) {
       // Our failure (Redis): let WeChat's retry through, whether or not it reuses the nonce.
       await this.deps.store.releaseNonce(query.nonce).catch(() => undefined);
@@ -200,12 +216,38 @@ export class PushService {
     throw this.reject(log, 'missing_encrypt', pushWithoutEncrypt());
   }
 
-  private async process(message: PushMessage, log: Logger): Promise<PushOutcome> {
+  /** A passive reply, encrypted (in the envelope's format) when the push was. */
+  private passive(plain: { text: string; format: PushFormat }, format: PushFormat, encrypted: boolean) {
+    const type = (f: PushFormat) =>
+      (f === 'json' ? 'application/json' : 'text/xml') as 'application/json' | 'text/xml';
+    if (!encrypted) return { type: type(plain.format), body: plain.text };
+    const crypto = this.requireConfigured();
+    const timestamp = String(Math.floor(this.deps.now() / 1000));
+    const nonce = randomBytes(8).toString('hex');
+    const body =
+      format === 'json'
+        ? JSON.stringify(crypto.encryptReply(plain.text, timestamp, nonce))
+        : crypto.encryptReplyXml(plain.text, timestamp, nonce);
+    return { type: type(format), body };
+  }
+
+  private async process(message: PushMessage, log: Logger): Promise<PushOutcome | 'transfer'> {
     const key = dedupKey(message);
     const about = { msgType: message.msgType, event: message.event };
     if (!OPENID.test(message.fromUserName)) {
       log.warn(about, 'push ignored: FromUserName is not an openid');
       return 'ignored';
+    }
+    // Before anything is recorded: nothing about an erased person is stored again (not even the
+    // dedup mark), until they log in again.
+    if (await this.deps.isErased?.(message.fromUserName)) {
+      log.info(about, 'push dropped: the user erased their data');
+      return 'ignored';
+    }
+    const service = this.deps.customerService;
+    if (service?.handles(message)) {
+      const answer = await service.receive(message, log);
+      return answer.transfer ? 'transfer' : answer.outcome;
     }
     switch (message.event) {
       case SUBSCRIBE_EVENTS.popup: {

@@ -10,6 +10,7 @@ import { canonicalZone } from '../domain/time-zone';
 import { idempotencyKeyReused, pendingLimitReached, reminderCancelled, reminderNotFound } from '../errors';
 import type { ReminderStore } from '../store/reminder-store';
 import type { TemplateCatalog } from '../wechat/templates';
+import type { QuotaHint, QuotaHints } from './quota-hint';
 import { CLEAN_SHAPE, checkReminder, type Shape } from './reminder-rules';
 
 export const PENDING_LIMIT = 500; // pending reminders per user (docs/architecture.md#input-rules)
@@ -57,9 +58,17 @@ export interface ReminderServiceDeps {
     readonly announcer?: { channel: string; applyHere(id: string, fireAt: number): void };
   }; // the scheduler
   catalog: TemplateCatalog;
+  quotaHints: Pick<QuotaHints, 'of'>; // the create answer's `quota` (docs/architecture.md#the-quota-hint)
   defaultTimezone: string;
   defaultTemplateId: string;
   now: () => number;
+}
+
+/** A create's answer: the reminder, whether it replays an earlier create, and the caller's grants for it. */
+export interface Created {
+  reminder: Reminder;
+  replayed: boolean;
+  quota: QuotaHint;
 }
 
 /** Creating, reading, editing and cancelling reminders; each write re-times exactly its own job. */
@@ -72,22 +81,14 @@ export class ReminderService {
   }
 
   /** A new reminder, or on a replayed Idempotency-Key the first one as it is now. */
-  async create(
-    openid: string,
-    input: ReminderInput,
-    options?: CreateOptions,
-  ): Promise<{ reminder: Reminder; replayed: boolean }>;
+  async create(openid: string, input: ReminderInput, options?: CreateOptions): Promise<Created>;
   /** A route's draft: it may lack the fields its shape problems name (a missing title among them). */
   async create(
     openid: string,
     input: Partial<ReminderInput>,
     options: CreateOptions & { shape: Shape },
-  ): Promise<{ reminder: Reminder; replayed: boolean }>;
-  async create(
-    openid: string,
-    input: Partial<ReminderInput>,
-    options: CreateOptions = {},
-  ): Promise<{ reminder: Reminder; replayed: boolean }> {
+  ): Promise<Created>;
+  async create(openid: string, input: Partial<ReminderInput>, options: CreateOptions = {}): Promise<Created> {
     const { store, now } = this.deps;
     const at = now();
     const defaults: Editable = {
@@ -113,31 +114,43 @@ export class ReminderService {
       updatedAt: at,
       fireCount: 0,
       lastResult: null,
-      ...(options.idempotency ? { requestHash: options.idempotency.fingerprint } : {}),
+      ...(options.idempotency
+        ? { requestHash: options.idempotency.fingerprint, idempotencyKey: options.idempotency.key }
+        : {}),
     };
     const { id: _omit, ...fields } = reminderToHash(record);
     const { announcer } = this.deps.schedule;
-    const created = await store.create(openid, { ...fields, fireCount: '0' }, fireAt, {
-      pendingLimit: PENDING_LIMIT,
-      idempotencyKey: options.idempotency?.key,
-      idempotencyTtlSeconds: IDEMPOTENCY_TTL_SECONDS,
-      eventsChannel: announcer?.channel,
-    });
+    // The grants are read beside the write (same round trip): only sends change them.
+    const [created, quota] = await Promise.all([
+      store.create(openid, { ...fields, fireCount: '0' }, fireAt, {
+        pendingLimit: PENDING_LIMIT,
+        idempotencyKey: options.idempotency?.key,
+        idempotencyTtlSeconds: IDEMPOTENCY_TTL_SECONDS,
+        eventsChannel: announcer?.channel,
+      }),
+      this.deps.quotaHints.of(openid, record.templateId),
+    ]);
     if (created.outcome === 'limit') throw pendingLimitReached(PENDING_LIMIT);
     if (created.outcome === 'ok') {
       if (announcer) announcer.applyHere(created.id, fireAt);
       else await this.deps.schedule.publishUpsert(created.id, fireAt);
       // The record just written is the answer: no read-back on the hot path.
-      return { reminder: { ...record, id: created.id }, replayed: false };
+      return { reminder: { ...record, id: created.id }, replayed: false, quota };
     }
     // A replay answers the first reminder as it is now (it may have been sent since), but only
     // to the request that made it: the same key with another body or route is a client bug.
     const reminder = await store.get(created.id);
-    if (!reminder) throw reminderNotFound();
+    // A key that names no reminder was spent on another kind of create (an `ask` promise's).
+    if (!reminder) throw idempotencyKeyReused();
     if (reminder.requestHash !== undefined && reminder.requestHash !== options.idempotency?.fingerprint) {
       throw idempotencyKeyReused();
     }
-    return { reminder, replayed: true };
+    // The first reminder's template: the same as this request's, a replay having the same body.
+    const replayedQuota =
+      reminder.templateId === quota.templateId
+        ? quota
+        : await this.deps.quotaHints.of(openid, reminder.templateId);
+    return { reminder, replayed: true, quota: replayedQuota };
   }
 
   /** The reminder and its latest delivery attempts, newest first. */

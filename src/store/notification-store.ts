@@ -131,7 +131,9 @@ export class NotificationStore {
             createdAt: now,
             updatedAt: now,
           });
-          args.push(id, input.at, JSON.stringify(record), dedupe ? '1' : '0');
+          // The dedupe key is kept on the record, so erasing the recipient finds and deletes it.
+          const stored = dedupe ? { ...record, dedupe } : record;
+          args.push(id, input.at, JSON.stringify(stored), dedupe ? '1' : '0');
         }
         const rows = await createNotifications.run<[string, number][]>(this.redis, keys, args);
         return rows.map(([id, created]) => ({ id: String(id), created: created === 1 }));
@@ -310,20 +312,28 @@ export class NotificationStore {
   }
 
   /**
-   * Erases every notification `openid` received, their claims, due entries and delivery lists, and
-   * the recipient index. Returns how many notifications were erased.
+   * Erases every notification `openid` received: the records, their claims, due entries, delivery
+   * lists, dedupe keys and msgid links, and the recipient index. Returns how many were erased.
    */
   async eraseRecipient(openid: string): Promise<number> {
     const ids = await this.recipientIds(openid);
     await Promise.all(
       ids.map(async (id) => {
         const shard = shardOf(id);
+        const hash = this.keys.notification(shard, id);
+        const [dedupe, last] = await this.redis.hmGet(hash, ['dedupe', 'lastResult']);
+        const msgids = new Set((await this.deliveries(id)).flatMap((a) => (a.msgid ? [a.msgid] : [])));
+        const lastMsgid = last ? (JSON.parse(last) as LastResult).msgid : null;
+        if (lastMsgid) msgids.add(lastMsgid);
         await this.redis.zRem(this.keys.notificationsDue(shard), id);
         await this.redis.del([
-          this.keys.notification(shard, id),
+          hash,
           this.keys.notificationClaim(shard, id),
           this.keys.notificationDeliveries(shard, id),
         ]);
+        if (dedupe) await this.redis.del(this.keys.notificationDedupe(shard, dedupe));
+        // One key each: the links live outside the shard (a report knows only the msgid).
+        for (const msgid of msgids) await this.redis.del(this.keys.msgid(msgid));
       }),
     );
     const shards = Array.from({ length: NOTIFICATION_SHARDS }, (_, shard) => shard);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { DeliveryAttempt } from '../domain/reminder';
 import type { Keys } from './keys';
 import { scripts } from './lua-script';
@@ -100,8 +101,10 @@ export class PushStore {
     );
   }
 
+  // Hashed: an event's dedup key holds its sender's openid, and no key may name a user once
+  // they erased their data (DELETE /api/me), even for the day it lives.
   private pushKey(dedupKey: string): string {
-    return this.keys.pushSeen(`push:${dedupKey}`);
+    return this.keys.pushSeen(`push:${createHash('sha256').update(dedupKey).digest('base64url')}`);
   }
 
   private async markFirst(key: string, ttlSeconds: number): Promise<boolean> {

@@ -1,9 +1,9 @@
 import {
-  occurrenceId,
   reminderFromHash,
   type DeliveryAttempt,
   type Reminder,
   type ReminderStatus,
+  type Repeat,
 } from '../domain/reminder';
 import { utcDay, type Outcome } from '../delivery/outcome';
 import type { Keys } from './keys';
@@ -14,12 +14,32 @@ const purgeReminder = new LuaScript('purge-reminder');
 const claimOccurrences = new LuaScript('claim-occurrences');
 const finishOccurrences = new LuaScript('finish-occurrences');
 const appendDeliveries = new LuaScript('append-deliveries');
+const markReminderDone = new LuaScript('mark-reminder-done');
+const snoozeReminder = new LuaScript('snooze-reminder');
 
 export const DELIVERIES_KEPT = 50; // attempts kept per reminder (capped list)
 const MAX_SCANNED_PER_PAGE = 5000; // records a filtered list may read per request
 const MSGID_TTL_SECONDS = 7 * 24 * 3600; // how long a msgid can still be matched by a push event
 
-export type ClaimResult = { ok: true; reminder: Reminder } | { ok: false; reason: 'stale' | 'busy' };
+/** What a claim reads of a reminder: the fields a send needs (src/delivery/kinds/reminder.ts). */
+export type ClaimedReminder = Pick<
+  Reminder,
+  'id' | 'openid' | 'templateId' | 'page' | 'title' | 'detail' | 'timezone' | 'repeat' | 'data'
+>;
+// The hash fields claim-occurrences.lua reads (HMGET, not the whole hash), in this order.
+const CLAIMED_FIELDS = [
+  'id',
+  'openid',
+  'templateId',
+  'page',
+  'title',
+  'detail',
+  'timezone',
+  'repeat',
+  'data',
+];
+
+export type ClaimResult = { ok: true; reminder: ClaimedReminder } | { ok: false; reason: 'stale' | 'busy' };
 
 export interface FinishInput {
   id: string;
@@ -31,6 +51,7 @@ export interface FinishInput {
   nextSlot: number | null; // recurring: the next occurrence; null: the reminder is done
   now: number;
   msgid: string | null;
+  attempt: DeliveryAttempt; // the attempt that ended the occurrence, appended to its delivery list
 }
 
 /** Reminders, their indexes and their occurrences' claims in Redis (README.md#redis-keys). */
@@ -144,6 +165,44 @@ export class ReminderStore {
     );
   }
 
+  /** The slot the reminder is due at in the `due` index, or null when it is not there. */
+  async dueSlot(id: string): Promise<number | null> {
+    const score = await this.redis.zScore(this.keys.due(), id);
+    return score === null ? null : score;
+  }
+
+  /**
+   * Marks a pending reminder done (`nextSlot` null: a one-shot) or skips its due occurrence
+   * (`nextSlot`: a recurring one moves there), if it is still due at `expectedSlot`; see
+   * mark-reminder-done.lua.
+   */
+  async markDone(
+    openid: string,
+    id: string,
+    change: { expectedSlot: number | null; nextSlot: number | null; now: number },
+  ): Promise<'done' | 'skipped' | 'missing' | 'not_pending' | 'changed'> {
+    const k = this.keys;
+    return markReminderDone.run(
+      this.redis,
+      [k.reminder(id), k.userPending(openid), k.due()],
+      [openid, id, change.expectedSlot ?? '', change.nextSlot ?? '', change.now],
+    );
+  }
+
+  /** Gives the reminder one extra occurrence at `slot`, if it is still due at `expectedSlot`; see snooze-reminder.lua. */
+  async snooze(
+    openid: string,
+    id: string,
+    change: { expectedSlot: number | null; slot: number; now: number; pendingLimit: number },
+  ): Promise<'ok' | 'missing' | 'cancelled' | 'done' | 'changed' | 'limit'> {
+    const k = this.keys;
+    return snoozeReminder.run(
+      this.redis,
+      [k.reminder(id), k.userPending(openid), k.due()],
+      [openid, id, change.expectedSlot ?? '', change.slot, change.now, change.pendingLimit],
+    );
+  }
+
   async deliveries(id: string, count = DELIVERIES_KEPT): Promise<DeliveryAttempt[]> {
     const rows = await this.redis.lRange(this.keys.deliveries(id), 0, count - 1);
     return rows.map((row) => JSON.parse(row) as DeliveryAttempt);
@@ -193,12 +252,12 @@ export class ReminderStore {
   ): Promise<ClaimResult[]> {
     const k = this.keys;
     const keys = [k.due()];
-    const args: (string | number)[] = [leaseMs];
+    const args: (string | number)[] = [leaseMs, CLAIMED_FIELDS.length, ...CLAIMED_FIELDS];
     for (const c of claims) {
       keys.push(k.reminder(c.id), k.claim(c.id, c.slot));
       args.push(c.id, c.slot, c.owner);
     }
-    const rows = await claimOccurrences.run<[string, string[]?][]>(this.redis, keys, args);
+    const rows = await claimOccurrences.run<[string, (string | null)[]?][]>(this.redis, keys, args);
     return rows.map((row) => claimResult(row));
   }
 
@@ -225,18 +284,30 @@ export class ReminderStore {
     return result;
   }
 
-  /** Records many outcomes in one script call (finish-occurrences.lua). */
+  // The UTC day last counted in and the ms range it covers: one Date→ISO a day, not one a send.
+  private day = { name: '', from: 0, until: 0 };
+
+  private statsDay(ms: number): string {
+    if (ms < this.day.from || ms >= this.day.until) {
+      const from = ms - (ms % 86_400_000);
+      this.day = { name: utcDay(ms), from, until: from + 86_400_000 };
+    }
+    return this.day.name;
+  }
+
+  /** Records many outcomes, each with its last attempt, in one script call (finish-occurrences.lua). */
   async finishMany(inputs: FinishInput[]): Promise<('ok' | 'lost' | 'retimed')[]> {
     const k = this.keys;
     const keys = [k.due()];
-    const args: (string | number)[] = [MSGID_TTL_SECONDS];
+    const args: (string | number)[] = [MSGID_TTL_SECONDS, DELIVERIES_KEPT];
     for (const input of inputs) {
       keys.push(
         k.reminder(input.id),
         k.claim(input.id, input.slot),
         k.userPending(input.openid),
-        k.sendStats(utcDay(input.now)),
+        k.sendStats(this.statsDay(input.now)),
         input.msgid ? k.msgid(input.msgid) : '',
+        k.deliveries(input.id),
       );
       args.push(
         input.id,
@@ -246,7 +317,7 @@ export class ReminderStore {
         JSON.stringify(input.lastResult),
         input.nextSlot === null ? '' : input.nextSlot,
         input.now,
-        occurrenceId(input.id, input.slot),
+        JSON.stringify(input.attempt),
       );
     }
     return finishOccurrences.run(this.redis, keys, args);
@@ -299,11 +370,23 @@ export class ReminderStore {
   }
 }
 
-function claimResult(result: [string, string[]?]): ClaimResult {
+function claimResult(result: [string, (string | null)[]?]): ClaimResult {
   if (result[0] !== 'ok' || !result[1]) return { ok: false, reason: result[0] === 'busy' ? 'busy' : 'stale' };
-  const flat = result[1];
-  const hash: Record<string, string> = {};
-  for (let i = 0; i + 1 < flat.length; i += 2) hash[flat[i] as string] = flat[i + 1] as string;
-  const reminder = reminderFromHash(hash);
-  return reminder ? { ok: true, reminder } : { ok: false, reason: 'stale' };
+  // In CLAIMED_FIELDS' order.
+  const [id, openid, templateId, page, title, detail, timezone, repeat, data] = result[1];
+  if (!id) return { ok: false, reason: 'stale' };
+  return {
+    ok: true,
+    reminder: {
+      id,
+      openid: openid ?? '',
+      templateId: templateId ?? '',
+      page: page ?? '',
+      title: title ?? '',
+      detail: detail ?? '',
+      timezone: timezone ?? '',
+      repeat: repeat ? (JSON.parse(repeat) as Repeat) : null,
+      data: data ? (JSON.parse(data) as Record<string, string>) : null,
+    },
+  };
 }

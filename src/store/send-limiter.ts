@@ -3,16 +3,32 @@ import type { Keys } from './keys';
 import { LuaScript } from './lua-script';
 import type { Redis } from './redis';
 
-const takeAllowance = new LuaScript('take-send-allowance');
-const returnAllowance = new LuaScript('return-send-allowance');
+const admitSends = new LuaScript('admit-sends');
+const returnSends = new LuaScript('return-sends');
 // The day itself plus a margin: a give-back late in the day must still find its counter.
 const COUNTER_TTL_SECONDS = 2 * 86_400;
 
-/** One send taken from a user's allowance of a day; `giveBack` returns it to that same day. */
-export interface SendAllowance {
+/** A subscribe message about to be sent: to whom, with which template. */
+export interface SendRequest {
   openid: string;
-  day: string; // YYYY-MM-DD in the limiter's zone
+  templateId: string;
 }
+
+/** What one admitted send took: one send of `day`, and a grant when `granted`. */
+export interface SendAllowance extends SendRequest {
+  day: string; // YYYY-MM-DD in the limiter's zone: the counter a give-back returns to
+  granted: boolean; // a subscription grant was taken (QUOTA_MODE=enforce)
+}
+
+export type AdmissionAnswer =
+  { status: 'ok'; allowance: SendAllowance } | { status: 'no_quota' | 'rate_limited' };
+
+/** The answer for a batch: every send's, or none because sends are paused (45009) for `pausedMs`. */
+export type AdmissionBatch =
+  { pausedMs: 0; answers: AdmissionAnswer[] } | { pausedMs: number; answers: null };
+
+/** How a give-back treats the grant: returned, zeroed (WeChat's 43101), or kept (none was taken). */
+export type GrantReturn = 'return' | 'zero' | 'keep';
 
 export interface SendLimiterOptions {
   limit: number; // USER_DAILY_SEND_LIMIT: subscribe messages per user per day, default 50
@@ -21,18 +37,21 @@ export interface SendLimiterOptions {
 }
 
 /**
- * USER_DAILY_SEND_LIMIT (docs/architecture.md#per-user-daily-send-limit): one user receives at most
- * `limit` subscribe messages a day from every feature together, so a runaway cron or a noisy group
- * cannot drain the app's daily quota and pause everybody (45009). Counted in Redis, so every
- * instance and feature shares one count. Anything that sends a subscribe message takes an allowance
- * just before it calls WeChat and gives it back when the message did not go out, as it does with
- * the subscription grant.
+ * Whether a subscribe message may go out now (docs/architecture.md#per-user-daily-send-limit):
+ * the user's subscription grant (QUOTA_MODE=enforce), then USER_DAILY_SEND_LIMIT — one user
+ * receives at most `limit` subscribe messages a day from every feature together, so a runaway
+ * cron or a noisy group cannot drain the app's daily quota and pause everybody (45009) — and not
+ * while that pause is in force. Counted in Redis, so every instance and feature shares one count;
+ * taken just before the call to WeChat, in one script for every send a turn starts
+ * (admit-sends.lua), and given back when the message did not go out (return-sends.lua).
  *
  * A day is the calendar day in DEFAULT_TIMEZONE rather than UTC: the users are in that zone, and a
  * UTC day would reset the count at 08:00 in Shanghai.
  */
 export class SendLimiter {
   private readonly now: () => number;
+  // The day last computed and the ms range it covers: luxon is asked once a day, not once a send.
+  private today = { day: '', from: 0, until: 0 };
 
   constructor(
     private readonly redis: Redis,
@@ -46,20 +65,44 @@ export class SendLimiter {
     return this.options.limit;
   }
 
-  /** Takes one send for `openid` today; null when the user has had `limit` already (nothing changes then). */
-  async take(openid: string): Promise<SendAllowance | null> {
+  /**
+   * Admits `requests` (in order, so two sends of one user racing for the last of the day get one
+   * each until none is left), taking a grant for each when `takeGrants`.
+   */
+  async admit(requests: readonly SendRequest[], takeGrants: boolean): Promise<AdmissionBatch> {
     const day = this.dayOf(this.now());
-    const used = await takeAllowance.run<number>(
-      this.redis,
-      [this.keys.userDailySends(openid, day)],
-      [this.options.limit, COUNTER_TTL_SECONDS],
-    );
-    return used < 0 ? null : { openid, day };
+    const keys = [this.keys.sendPause()];
+    const args: string[] = [String(this.options.limit), String(COUNTER_TTL_SECONDS), takeGrants ? '1' : '0'];
+    for (const r of requests) {
+      keys.push(this.keys.quota(r.openid), this.keys.userDailySends(r.openid, day));
+      args.push(r.templateId);
+    }
+    const [pausedMs = 0, ...codes] = await admitSends.run<number[]>(this.redis, keys, args);
+    if (pausedMs > 0) return { pausedMs, answers: null };
+    return {
+      pausedMs: 0,
+      answers: requests.map((r, i): AdmissionAnswer => {
+        const code = codes[i];
+        if (code === 1) {
+          return {
+            status: 'ok',
+            allowance: { openid: r.openid, templateId: r.templateId, day, granted: takeGrants },
+          };
+        }
+        return { status: code === 0 ? 'no_quota' : 'rate_limited' };
+      }),
+    };
   }
 
-  /** Returns a send whose message did not reach the user. */
-  async giveBack(allowance: SendAllowance): Promise<void> {
-    await returnAllowance.run(this.redis, [this.keys.userDailySends(allowance.openid, allowance.day)], []);
+  /** Gives back the sends of messages that did not reach their user, and their grants as `grant` says. */
+  async giveBack(returns: readonly { allowance: SendAllowance; grant: GrantReturn }[]): Promise<void> {
+    const keys: string[] = [];
+    const args: string[] = [];
+    for (const { allowance, grant } of returns) {
+      keys.push(this.keys.quota(allowance.openid), this.keys.userDailySends(allowance.openid, allowance.day));
+      args.push(allowance.templateId, grant);
+    }
+    await returnSends.run(this.redis, keys, args);
   }
 
   /** Sends counted for `openid` on the day of `at` (default now). */
@@ -67,7 +110,18 @@ export class SendLimiter {
     return Number((await this.redis.get(this.keys.userDailySends(openid, this.dayOf(at)))) ?? 0);
   }
 
-  private dayOf(ms: number): string {
-    return DateTime.fromMillis(ms, { zone: this.options.timezone }).toISODate() ?? '';
+  /** The calendar day (`YYYY-MM-DD`) of `ms` in the limiter's zone. */
+  dayOf(ms: number): string {
+    const today = this.today;
+    if (ms >= today.from && ms < today.until) return today.day;
+    const start = DateTime.fromMillis(ms, { zone: this.options.timezone }).startOf('day');
+    // The next midnight, not start + 24 h: a day across a DST change is 23 or 25 hours long.
+    const day = {
+      day: start.toISODate() ?? '',
+      from: start.toMillis(),
+      until: start.plus({ days: 1 }).toMillis(),
+    };
+    this.today = day;
+    return day.day;
   }
 }

@@ -1,8 +1,6 @@
 import type { Outgoing } from '../delivery/occurrence-kind';
 import type { DeliveryAttempt } from '../domain/reminder';
 import type { Logger } from '../logger';
-import type { QuotaStore } from '../store/quota-store';
-import type { SendLimiter } from '../store/send-limiter';
 import type { PauseWindow, SendPauseStore } from '../store/send-pause-store';
 import type { SendStatus } from '../delivery/outcome';
 import { decide, type AttemptState } from '../delivery/send-policy';
@@ -13,6 +11,7 @@ import type { SubscribeMessage, WeChatClient } from './wechat-client';
 
 // How long this instance trusts its last read of the pause window (it changes only on a 45009).
 const PAUSE_WINDOW_CACHE_MS = 1000;
+const ACCEPTED = { errcode: 0, errmsg: 'ok' };
 
 export type { PauseWindow } from '../store/send-pause-store';
 
@@ -22,17 +21,17 @@ export interface SendOutcome {
   errmsg: string;
   msgid: string | null;
   attempts: number;
+  // The attempt that ended the occurrence (sent, failed, no_quota), not yet recorded: the pipeline
+  // writes it with the outcome. null when no outcome follows (paused, lost).
+  last: DeliveryAttempt | null;
 }
 
 export interface MessageSenderOptions {
   client: Pick<WeChatClient, 'sendSubscribeMessage'>;
   tokens: Pick<TokenManager, 'get' | 'invalidate'>;
-  quota: Pick<QuotaStore, 'take' | 'refund' | 'zero'>;
-  limiter: Pick<SendLimiter, 'take' | 'giveBack' | 'limit'>; // USER_DAILY_SEND_LIMIT
   pauses: Pick<SendPauseStore, 'remainingMs' | 'window' | 'pause'>; // the 45009 pause every instance shares
   logger: Logger;
   miniprogramState: SubscribeMessage['miniprogram_state'];
-  quotaMode: 'enforce' | 'ignore';
   lang?: SubscribeMessage['lang']; // default zh_CN
   maxTries?: number; // transient failures, default 5
   backoffBaseMs?: number; // first retry delay before jitter, default 500 ms
@@ -45,33 +44,56 @@ export interface MessageSenderOptions {
 }
 
 export interface DeliveryHooks {
-  onAttempt: (attempt: DeliveryAttempt) => Promise<void>;
+  onAttempt: (attempt: DeliveryAttempt) => Promise<void>; // an attempt on the way (retry, paused)
   keepClaim: () => Promise<boolean>; // renews the claim's lease; false if it was lost
 }
 
+/** One send in progress: the occurrence it is for and the attempts made so far. */
+interface SendRun {
+  occurrence: string;
+  attempts: number;
+}
+
+/** A rendered message, or why the occurrence's template cannot be rendered (a final failure). */
+export type Prepared = { message: SubscribeMessage } | { message: null; errmsg: string };
+
 /**
- * Sends one rendered occurrence through subscribeMessage.send, acting on the decisions of
- * src/delivery/send-policy.ts (docs/architecture.md#retries-and-wechat-errors): the ledger is
- * consulted first (QUOTA_MODE=enforce), then the user's daily allowance (USER_DAILY_SEND_LIMIT:
- * past it the occurrence is rate_limited and the grant given back); then the call, retried,
- * refreshed, paused or zeroed as the policy says. A message that does not go out gives back its
- * grant and its allowance.
+ * Renders an occurrence's message and sends it through subscribeMessage.send, acting on the
+ * decisions of src/delivery/send-policy.ts (docs/architecture.md#retries-and-wechat-errors): one
+ * call, retried, refreshed or paused as the policy says. Whether it may be sent at all (grant,
+ * daily allowance) is the pipeline's admission step (src/delivery/admission.ts), between the two.
  */
 export class MessageSender {
   private readonly now: () => number;
   private pausedUntil = 0;
   private pauseRead: Promise<boolean> | undefined;
   private window: { value: PauseWindow | null; readAt: number } | undefined;
+  private readonly lang: SubscribeMessage['lang'];
 
   constructor(private readonly options: MessageSenderOptions) {
     this.now = options.now ?? Date.now;
+    this.lang = options.lang ?? 'zh_CN';
   }
 
-  /** True while WeChat's daily quota pause (45009) is in force on any instance. */
+  /**
+   * True while this instance knows of a 45009 pause in force: one it met, or one the admission
+   * step was told of (`notePause`). Costs no Redis call; the admission step itself checks the pause
+   * every other instance shares.
+   */
+  get pausedHere(): boolean {
+    return this.pausedUntil > this.now();
+  }
+
+  /** The admission step found sends paused for `remainingMs` (a 45009 met by any instance). */
+  notePause(remainingMs: number): void {
+    this.pausedUntil = Math.max(this.pausedUntil, this.now() + remainingMs);
+  }
+
+  /** True while WeChat's daily quota pause (45009) is in force on any instance (asks Redis). */
   async isPaused(): Promise<boolean> {
-    if (this.pausedUntil > this.now()) return true;
-    // Callers that ask while a read is on its way share it: a burst of due occurrences costs one
-    // PTTL, not one each (a pause met while that read is in flight is still caught by the send).
+    if (this.pausedHere) return true;
+    // Callers that ask while a read is on its way share it (a pause met while that read is in
+    // flight is still caught by the send).
     this.pauseRead ??= this.options.pauses.remainingMs().then(
       (ms) => {
         this.pauseRead = undefined;
@@ -89,7 +111,7 @@ export class MessageSender {
   /**
    * The latest pause's window, or null when none happened in the last day. Occurrences it held back
    * keep their right to be sent until it ends (docs/architecture.md#a-pause-is-never-a-miss): the
-   * dispatcher counts their grace from its end.
+   * pipeline counts their grace from its end.
    */
   async pauseWindow(): Promise<PauseWindow | null> {
     const now = this.now();
@@ -99,48 +121,12 @@ export class MessageSender {
     return value;
   }
 
-  /** Sends `outgoing` (one occurrence, `occurrence` in its delivery record) by `deadline`. */
-  async deliver(
-    outgoing: Outgoing,
-    occurrence: string,
-    deadline: number,
-    hooks: DeliveryHooks,
-  ): Promise<SendOutcome> {
-    const { quota, quotaMode } = this.options;
-    let attempt = 0;
-    const record = async (
-      result: DeliveryAttempt['result'],
-      started: number,
-      errcode: number | null,
-      errmsg: string,
-      msgid: string | null = null,
-    ) => {
-      attempt += 1;
-      await hooks.onAttempt({
-        occurrence,
-        attempt,
-        at: new Date(this.now()).toISOString(),
-        latencyMs: this.now() - started,
-        errcode,
-        errmsg,
-        msgid,
-        result,
-      });
-    };
-
-    const failure = (
-      status: SendOutcome['status'],
-      error: { errcode: number; errmsg: string },
-    ): SendOutcome => ({
-      status,
-      errcode: error.errcode,
-      errmsg: error.errmsg,
-      msgid: null,
-      attempts: attempt,
-    });
-
-    // Render before taking a grant: a template that no longer renders (removed from
-    // config/templates.json since the occurrence was created) is a final failure that costs nothing.
+  /**
+   * Renders `outgoing` (one occurrence, `occurrence` in its delivery record). A template that no
+   * longer renders (removed from config/templates.json since the occurrence was created) is a
+   * final failure that costs nothing, found before any grant is taken.
+   */
+  prepare(outgoing: Outgoing, occurrence: string): Prepared {
     let data: SubscribeMessage['data'];
     try {
       data = outgoing.render();
@@ -151,40 +137,33 @@ export class MessageSender {
       if (!(err instanceof UnknownTemplateError || err instanceof TemplateRenderError)) throw err;
       const errmsg = `template cannot be rendered: ${err.message}`;
       this.options.logger.error({ templateId: outgoing.templateId, occurrence }, errmsg);
-      await record('failed', this.now(), null, errmsg);
-      return { status: 'failed', errcode: null, errmsg, msgid: null, attempts: attempt };
+      return { message: null, errmsg };
     }
-    const { openid, templateId } = outgoing;
     const message: SubscribeMessage = {
-      touser: openid,
-      template_id: templateId,
-      ...(outgoing.page ? { page: outgoing.page } : {}),
+      touser: outgoing.openid,
+      template_id: outgoing.templateId,
       data,
       miniprogram_state: this.options.miniprogramState,
-      lang: this.options.lang ?? 'zh_CN',
+      lang: this.lang,
     };
+    if (outgoing.page) message.page = outgoing.page;
+    return { message };
+  }
 
-    if (quotaMode === 'enforce' && !(await quota.take(openid, templateId))) {
-      const errmsg = 'no subscription grant left for this template: the user must accept it again';
-      await record('no_quota', this.now(), null, errmsg);
-      return { status: 'no_quota', errcode: null, errmsg, msgid: null, attempts: attempt };
-    }
-    const refundGrant = () => (quotaMode === 'enforce' ? quota.refund(openid, templateId) : undefined);
-    // Taken after the grant, so a user without one is recorded no_quota and costs no allowance.
-    const allowance = await this.options.limiter.take(openid);
-    if (!allowance) {
-      await refundGrant();
-      const { limit } = this.options.limiter;
-      const errmsg = `the user has had ${limit} subscribe messages today (USER_DAILY_SEND_LIMIT)`;
-      await record('rate_limited', this.now(), null, errmsg);
-      return { status: 'rate_limited', errcode: null, errmsg, msgid: null, attempts: attempt };
-    }
-    // A message that did not go out costs the user neither a grant nor a send of the day.
-    const refund = async () => {
-      await refundGrant();
-      await this.options.limiter.giveBack(allowance);
-    };
-
+  /**
+   * Sends `message` (admitted) by `deadline`. The attempts on the way (retries, a pause) are
+   * recorded through `hooks.onAttempt`; the one that ends the occurrence is returned in `last`, for
+   * the pipeline to record with the outcome in one write. `no_quota` here is WeChat's 43101;
+   * `paused` a 45009 (this send's or another's, met while it backed off); `lost` the claim went
+   * elsewhere while it backed off.
+   */
+  async send(
+    message: SubscribeMessage,
+    occurrence: string,
+    deadline: number,
+    hooks: DeliveryHooks,
+  ): Promise<SendOutcome> {
+    const run: SendRun = { occurrence, attempts: 0 };
     // What each answer leads to is decided in one place, src/delivery/send-policy.ts; this loop acts.
     const state: AttemptState = { transientTries: 0, tokenRefreshed: false };
     for (;;) {
@@ -199,62 +178,107 @@ export class MessageSender {
         if (!isWeChatError(err)) throw err;
         error = err;
       }
-      const answer = error ?? { errcode: 0, errmsg: 'ok' };
+      const answer = error ?? ACCEPTED;
       const decision = decide(answer, state, deadline, this.now(), this.options);
-      if (decision.action === 'final' && decision.outcome === 'sent') {
-        await record('sent', started, 0, 'ok', msgid);
-        return { status: 'sent', errcode: 0, errmsg: 'ok', msgid, attempts: attempt };
-      }
       switch (decision.action) {
         case 'refresh_token':
           state.tokenRefreshed = true;
-          await record('retry', started, answer.errcode, answer.errmsg);
+          await hooks.onAttempt(this.attempt(run, 'retry', started, answer));
           await this.options.tokens.invalidate(token);
           continue;
         case 'retry': {
           state.transientTries += 1;
           if (!(await hooks.keepClaim())) break; // recorded failed below, as when retries run out
-          await record('retry', started, answer.errcode, answer.errmsg);
+          await hooks.onAttempt(this.attempt(run, 'retry', started, answer));
           await new Promise((resolve) => setTimeout(resolve, decision.afterMs));
           // A 45009 met by any send while this one backed off stops it too: hand the occurrence
           // back (no attempt made) and it is sent when the pause ends.
           if (await this.isPaused()) {
-            await refund();
             const errmsg = 'sending paused (45009) while this send was backing off';
-            return { status: 'paused', errcode: 45009, errmsg, msgid: null, attempts: attempt };
+            return {
+              status: 'paused',
+              errcode: 45009,
+              errmsg,
+              msgid: null,
+              attempts: run.attempts,
+              last: null,
+            };
           }
           // The claim may have been given back (graceful stop) or taken over while we slept:
           // whoever holds it now sends; calling WeChat again here would send twice.
           if (!(await hooks.keepClaim())) {
-            await refund();
             const errmsg = 'claim lost while backing off';
-            return { status: 'lost', errcode: answer.errcode, errmsg, msgid: null, attempts: attempt };
+            return {
+              status: 'lost',
+              errcode: answer.errcode,
+              errmsg,
+              msgid: null,
+              attempts: run.attempts,
+              last: null,
+            };
           }
           continue;
         }
         case 'zero_quota':
-          await record('no_quota', started, answer.errcode, answer.errmsg);
-          await quota.zero(openid, templateId);
-          await this.options.limiter.giveBack(allowance);
-          return failure('no_quota', answer);
+          return this.ended(run, 'no_quota', started, answer);
         case 'pause':
-          await record('paused', started, answer.errcode, answer.errmsg);
-          await refund();
+          // No outcome follows (the occurrence is given back): the attempt is recorded on its own.
+          await hooks.onAttempt(this.attempt(run, 'paused', started, answer));
           await this.pause();
-          return failure('paused', answer);
+          return {
+            status: 'paused',
+            errcode: answer.errcode,
+            errmsg: answer.errmsg,
+            msgid: null,
+            attempts: run.attempts,
+            last: null,
+          };
         case 'final':
+          if (decision.outcome === 'sent') return this.ended(run, 'sent', started, ACCEPTED, msgid);
           if (decision.loud) {
             this.options.logger.error(
-              { templateId, errcode: answer.errcode },
+              { templateId: message.template_id, errcode: answer.errcode },
               'WeChat says the template id is invalid (40037)',
             );
           }
           break;
       }
-      await record('failed', started, answer.errcode, answer.errmsg);
-      await refund();
-      return failure('failed', answer);
+      return this.ended(run, 'failed', started, answer);
     }
+  }
+
+  /** The next attempt of `run`, made of WeChat's `answer` to a call that began at `started`. */
+  private attempt(
+    run: SendRun,
+    result: DeliveryAttempt['result'],
+    started: number,
+    answer: { errcode: number; errmsg: string },
+    msgid: string | null = null,
+  ): DeliveryAttempt {
+    run.attempts += 1;
+    const now = this.now();
+    return {
+      occurrence: run.occurrence,
+      attempt: run.attempts,
+      at: new Date(now).toISOString(),
+      latencyMs: now - started,
+      errcode: answer.errcode,
+      errmsg: answer.errmsg,
+      msgid,
+      result,
+    };
+  }
+
+  /** How `run` ended, with the attempt that ended it (recorded by the pipeline with the outcome). */
+  private ended(
+    run: SendRun,
+    status: 'sent' | 'failed' | 'no_quota',
+    started: number,
+    answer: { errcode: number; errmsg: string },
+    msgid: string | null = null,
+  ): SendOutcome {
+    const last = this.attempt(run, status, started, answer, msgid);
+    return { status, errcode: answer.errcode, errmsg: answer.errmsg, msgid, attempts: run.attempts, last };
   }
 
   private async pause(): Promise<void> {

@@ -52,7 +52,16 @@ describe('GET /api/admin/stats', () => {
     const empty = await stats();
     expect(empty.status).toBe(200);
     expect(empty.body.data.reminders).toEqual({
-      byStatus: { pending: 0, sent: 0, failed: 0, missed: 0, no_quota: 0, rate_limited: 0, cancelled: 0 },
+      byStatus: {
+        pending: 0,
+        sent: 0,
+        failed: 0,
+        missed: 0,
+        no_quota: 0,
+        rate_limited: 0,
+        cancelled: 0,
+        done: 0,
+      },
       counted: 0,
       truncated: false,
     });
@@ -83,7 +92,16 @@ describe('GET /api/admin/stats', () => {
     const today = dayOf(Date.now());
     expect(res.body.data).toEqual({
       reminders: {
-        byStatus: { pending: 1, sent: 2, failed: 1, missed: 0, no_quota: 1, rate_limited: 0, cancelled: 1 },
+        byStatus: {
+          pending: 1,
+          sent: 2,
+          failed: 1,
+          missed: 0,
+          no_quota: 1,
+          rate_limited: 0,
+          cancelled: 1,
+          done: 0,
+        },
         counted: 6,
         truncated: false,
       },
@@ -110,7 +128,16 @@ describe('GET /api/admin/stats', () => {
     const { reminders } = await service.stats(1);
     // Ids 3..6 of the previous test: one failed and one sent fall outside.
     expect(reminders).toEqual({
-      byStatus: { pending: 1, sent: 1, failed: 0, missed: 0, no_quota: 1, rate_limited: 0, cancelled: 1 },
+      byStatus: {
+        pending: 1,
+        sent: 1,
+        failed: 0,
+        missed: 0,
+        no_quota: 1,
+        rate_limited: 0,
+        cancelled: 1,
+        done: 0,
+      },
       counted: 4,
       truncated: true,
     });

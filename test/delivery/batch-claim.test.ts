@@ -50,7 +50,7 @@ describe('batch claim', () => {
     expect(await t.instance.store.releaseClaim(a as string, slot, 'one')).toBe(true);
   });
 
-  it('records many outcomes in one call, each only by its claim owner and moving on only if not re-timed', async () => {
+  it('records many outcomes in one call with their attempts, each only by its claim owner and moving on only if not re-timed', async () => {
     const t = await env.start({ config: { redisPrefix: uniquePrefix() } });
     const auth = await login(t, 'alice');
     const at = Date.now() + 3600_000;
@@ -79,6 +79,16 @@ describe('batch claim', () => {
       nextSlot: null,
       now,
       msgid: null,
+      attempt: {
+        occurrence: `${id}:${slot}`,
+        attempt: 1,
+        at: lastResult.at,
+        latencyMs: 3,
+        errcode: 0,
+        errmsg: 'ok',
+        msgid: null,
+        result: 'sent' as const,
+      },
     });
     const results = await store.finishMany([
       finish(a as string, 'me'),
@@ -90,6 +100,10 @@ describe('batch claim', () => {
     expect((await store.get(b as string))?.status).toBe('pending'); // not ours: untouched
     expect((await store.get(c as string))?.status).toBe('pending');
     expect(await t.redis.zScore(keys.due(), c as string)).toBe(slot + 60_000);
+    // Each outcome's own attempt joined its delivery list in the same call, the claim's owner or not.
+    for (const id of [a, b, c] as string[]) {
+      expect(await store.deliveries(id)).toEqual([finish(id, 'me').attempt]);
+    }
   });
 
   it('sends the claims asked for in one turn to Redis as one call, each caller getting its own answer', async () => {

@@ -64,8 +64,11 @@ describe('USER_DAILY_SEND_LIMIT', () => {
     expect(stats.body.data.reminders.byStatus).toMatchObject({ sent: 4, rate_limited: 2 });
     expect(stats.body.data.sends.total).toMatchObject({ sent: 4, rate_limited: 2 });
     const samples = parseMetrics((await api(t).get('/metrics')).text);
-    expect(valueOf(samples, 'tixing_sends_total', { result: 'rate_limited', errcode: 'none' })).toBe(2);
-    expect(valueOf(samples, 'tixing_sends_total', { result: 'sent', errcode: '0' })).toBe(4);
+    const reminders = { kind: 'reminder' };
+    expect(
+      valueOf(samples, 'tixing_sends_total', { ...reminders, result: 'rate_limited', errcode: 'none' }),
+    ).toBe(2);
+    expect(valueOf(samples, 'tixing_sends_total', { ...reminders, result: 'sent', errcode: '0' })).toBe(4);
   });
 
   it('gives back the allowance of a send WeChat refused, and the grant of a rate-limited one', async () => {
@@ -105,10 +108,14 @@ describe('USER_DAILY_SEND_LIMIT', () => {
       timezone: 'Asia/Shanghai',
       now: () => clock,
     });
-    expect(await limiter.take(openid)).toEqual({ openid, day: '2026-12-02' });
-    expect(await limiter.take(openid)).toBeNull();
+    const admit = async () => (await limiter.admit([{ openid, templateId: 'tpl' }], false)).answers?.[0];
+    expect(await admit()).toEqual({
+      status: 'ok',
+      allowance: { openid, templateId: 'tpl', day: '2026-12-02', granted: false },
+    });
+    expect(await admit()).toEqual({ status: 'rate_limited' });
     clock = lateEvening + 60_000;
-    expect(await limiter.take(openid)).toEqual({ openid, day: '2026-12-03' });
+    expect(await admit()).toMatchObject({ status: 'ok', allowance: { day: '2026-12-03' } });
     const ttl = await t.redis.ttl(t.instance.keys.userDailySends(openid, '2026-12-03'));
     expect(ttl).toBeGreaterThan(86_400);
     expect(ttl).toBeLessThanOrEqual(2 * 86_400);

@@ -77,6 +77,7 @@ class NoticeRecipients implements OccurrenceKind<{ id: string; openid: string }>
   }
 
   async record(id: string, _notice: unknown, record: OccurrenceRecord) {
+    this.attempts.push(record.attempt);
     const result = await this.redis.eval(RECORD, {
       keys: [this.hash(id), this.claimKey(id, record.slot)],
       arguments: [record.owner, record.outcome],

@@ -37,6 +37,10 @@ interface ClientApi {
   getReminder(id: string): Promise<Json>;
   cancelReminder(id: string): Promise<Json>;
   createPromise(type: string, promise: Json): Promise<Json>;
+  markDone(id: string): Promise<Json>;
+  snooze(id: string, minutes: number): Promise<Json>;
+  exportMyData(): Promise<Json>;
+  eraseMe(): Promise<{ erasedAt: string; records: Record<string, number> }>;
 }
 
 interface RequestOptions {
@@ -173,6 +177,33 @@ describe('docs/client.md', () => {
     expect(one.nextCursor).not.toBeNull();
     const two = await api.listReminders({ limit: 1, cursor: one.nextCursor });
     expect(two.items.map((r) => r.id)).toEqual([first.id]);
+  });
+
+  it('answers the quota hint on create, marks a reminder done and snoozes one', async () => {
+    const { api } = loadClient(base);
+    const once = await api.createReminder({ title: '吃药', at: tomorrowAt0830() });
+    // This instance runs QUOTA_MODE=ignore (the tests' default): the ledger's count, and the mode.
+    expect(once.quota).toEqual({ templateId: TEMPLATE, remaining: 0, mode: 'ignore' });
+    expect(await api.markDone(once.id)).toMatchObject({ id: once.id, status: 'done', nextFireAt: null });
+
+    const later = await api.createReminder({ title: '散步', at: tomorrowAt0830() });
+    const snoozed = await api.snooze(later.id, 5); // a pending one-shot: sent in 5 minutes instead
+    expect(Math.abs(Date.parse(String(snoozed.nextFireAt)) - (Date.now() + 5 * 60_000))).toBeLessThan(5000);
+  });
+
+  it('exports the user’s data, erases it, and forgets the dead session', async () => {
+    const { wx, api } = loadClient(base);
+    const created = await api.createReminder({ title: '喝水', at: tomorrowAt0830() });
+    const mine = await api.exportMyData();
+    expect(mine).toMatchObject({ reminders: [expect.objectContaining({ id: created.id })] });
+
+    const erased = await api.eraseMe();
+
+    expect(erased.records).toMatchObject({ account: 1, reminders: 1 });
+    expect(wx.storage.has('tixing.session')).toBe(false);
+    // A later call starts afresh: a new login, and nothing of before.
+    expect((await api.listReminders()).items).toEqual([]);
+    expect(wx.logins).toBe(2);
   });
 
   it('edits in place with PUT, keeping the id', async () => {

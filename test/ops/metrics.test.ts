@@ -1,9 +1,47 @@
 import request from 'supertest';
+import type { OccurrenceKind } from '../../src/delivery/occurrence-kind';
 import { METRIC_NAMES } from '../../src/metrics/metrics';
 import type { WeChatSandbox } from '../../src/sandbox/wechat-sandbox';
 import { bearer, login, TestClock, useSandbox, waitFor, type TestInstance } from '../support/harness';
 import { data, type ReminderView } from '../support/api-types';
 import { parseMetrics, valueOf } from '../support/metrics-text';
+
+const TEMPLATE = '_qZfC75otflYg8nc1suRZK27Ke-mzc_sh3Vtpv8tr2w'; // config/templates.json
+
+/** A kind of occurrence that is not a reminder: each id is sent once, claimed in memory. */
+class OneShot implements OccurrenceKind<{ id: string }> {
+  readonly name = 'test-one-shot';
+  private readonly claimed = new Set<string>();
+
+  constructor(private readonly openid: string) {}
+
+  async claim(id: string, slot: number) {
+    const key = `${id}:${slot}`;
+    if (this.claimed.has(key)) return null;
+    this.claimed.add(key);
+    return { id };
+  }
+
+  extendClaim = async () => true;
+  releaseClaim = async (id: string, slot: number) => this.claimed.delete(`${id}:${slot}`);
+  nextSlot = () => null;
+  latestSlot = () => null;
+
+  render(item: { id: string }) {
+    return {
+      openid: this.openid,
+      templateId: TEMPLATE,
+      render: () => ({
+        thing1: { value: `one-shot ${item.id}` },
+        time2: { value: '15:01' },
+        thing3: { value: 'n' },
+      }),
+    };
+  }
+
+  recordAttempt = async () => undefined;
+  record = async () => 'ok' as const;
+}
 
 const env = useSandbox();
 let sandbox: WeChatSandbox;
@@ -18,6 +56,8 @@ beforeAll(async () => {
 });
 
 const api = (i: TestInstance = t) => request(i.instance.app.callback());
+const REMINDER = { kind: 'reminder' };
+const REMINDER_SENT = { kind: 'reminder', result: 'sent', errcode: '0' };
 
 async function scrape(i: TestInstance = t) {
   const res = await api(i).get('/metrics');
@@ -37,12 +77,12 @@ describe('GET /metrics', () => {
     // Before its time the reminder is one job held.
     const before = (await scrape()).samples;
     expect(valueOf(before, 'tixing_scheduled_jobs')).toBe(1);
-    expect(valueOf(before, 'tixing_sends_total', { result: 'sent' })).toBe(0);
+    expect(valueOf(before, 'tixing_sends_total', { kind: 'reminder', result: 'sent' })).toBe(0);
 
     await waitFor(() => sandbox.sent.some((m) => m.data.thing1?.value === 'metrics'), 6000);
     const { res, samples } = await waitFor(async () => {
       const scraped = await scrape();
-      return valueOf(scraped.samples, 'tixing_sends_total', { result: 'sent' }) === 1 ? scraped : undefined;
+      return valueOf(scraped.samples, 'tixing_sends_total', REMINDER_SENT) === 1 ? scraped : undefined;
     }, 5000);
     for (let i = 0; i < 2; i++) expect((await api().get(`/api/reminders/${id}`).set(auth)).status).toBe(200);
     expect((await api().get('/no/such/path/12345')).status).toBe(404);
@@ -70,13 +110,13 @@ describe('GET /metrics', () => {
     expect(postSum).toBeGreaterThan(0);
     expect(postSum).toBeLessThan(5);
 
-    // Sends, by result and WeChat errcode; the lateness of the one send.
-    expect(valueOf(samples, 'tixing_sends_total', { result: 'sent', errcode: '0' })).toBe(1);
+    // Sends, by kind, result and WeChat errcode; the lateness of the one send.
+    expect(valueOf(samples, 'tixing_sends_total', REMINDER_SENT)).toBe(1);
     expect(samples.filter((s) => s.name === 'tixing_sends_total' && s.value > 0)).toHaveLength(1);
-    expect(valueOf(samples, 'tixing_fire_lateness_seconds_count')).toBe(1);
-    const lateness = valueOf(samples, 'tixing_fire_lateness_seconds_sum') as number;
+    expect(valueOf(samples, 'tixing_fire_lateness_seconds_count', REMINDER)).toBe(1);
+    const lateness = valueOf(samples, 'tixing_fire_lateness_seconds_sum', REMINDER) as number;
     expect(lateness).toBeLessThan(3); // how late it really was is the next test's, on a known clock
-    expect(valueOf(samples, 'tixing_fire_lateness_seconds_bucket', { le: '5' })).toBe(1);
+    expect(valueOf(samples, 'tixing_fire_lateness_seconds_bucket', { ...REMINDER, le: '5' })).toBe(1);
 
     // One access_token fetch for the send, none forced.
     expect(valueOf(samples, 'tixing_token_fetches_total', { force: 'false' })).toBe(1);
@@ -113,22 +153,50 @@ describe('GET /metrics', () => {
 
     const samples = await waitFor(async () => {
       const scraped = parseMetrics((await api(late).get('/metrics')).text);
-      return valueOf(scraped, 'tixing_fire_lateness_seconds_count') === 1 ? scraped : undefined;
+      return valueOf(scraped, 'tixing_fire_lateness_seconds_count', REMINDER) === 1 ? scraped : undefined;
     }, 5000);
-    const seconds = valueOf(samples, 'tixing_fire_lateness_seconds_sum') ?? NaN;
+    const seconds = valueOf(samples, 'tixing_fire_lateness_seconds_sum', REMINDER) ?? NaN;
     expect(seconds).toBeGreaterThanOrEqual(45);
     expect(seconds).toBeLessThan(60);
-    expect(valueOf(samples, 'tixing_fire_lateness_seconds_bucket', { le: '30' })).toBe(0);
-    expect(valueOf(samples, 'tixing_fire_lateness_seconds_bucket', { le: '60' })).toBe(1);
+    expect(valueOf(samples, 'tixing_fire_lateness_seconds_bucket', { ...REMINDER, le: '30' })).toBe(0);
+    expect(valueOf(samples, 'tixing_fire_lateness_seconds_bucket', { ...REMINDER, le: '60' })).toBe(1);
   });
 
   it('keeps each instance’s numbers on its own registry', async () => {
     const { samples } = await scrape(other);
-    expect(valueOf(samples, 'tixing_sends_total', { result: 'sent' })).toBe(0);
-    expect(valueOf(samples, 'tixing_fire_lateness_seconds_count')).toBe(0);
+    expect(valueOf(samples, 'tixing_sends_total', { kind: 'reminder', result: 'sent' })).toBe(0);
+    expect(valueOf(samples, 'tixing_fire_lateness_seconds_count', REMINDER)).toBe(0);
     expect(
       valueOf(samples, 'tixing_http_request_duration_seconds_count', { route: '/api/login' }),
     ).toBeUndefined();
     expect(valueOf(samples, 'tixing_token_fetches_total', { force: 'false' })).toBe(0);
+  });
+  it('labels sends and lateness by the kind of occurrence, every kind the pipeline sends starting at 0', async () => {
+    const fresh = (await scrape()).samples;
+    expect(t.instance.dispatcher.kindNames).toContain('reminder');
+    for (const kind of t.instance.dispatcher.kindNames) {
+      expect(valueOf(fresh, 'tixing_sends_total', { kind, result: 'rate_limited', errcode: 'none' })).toBe(0);
+      expect(valueOf(fresh, 'tixing_fire_lateness_seconds_count', { kind })).toBeDefined();
+    }
+    const reminderSent = valueOf(fresh, 'tixing_sends_total', REMINDER_SENT);
+
+    const kind = new OneShot(sandbox.openIdFor('metrics-kind'));
+    t.instance.dispatcher.register(kind);
+    t.instance.dispatcher.submit(kind.name, 'n1', Date.now() - 500); // half a second late
+    await waitFor(() => sandbox.sent.some((m) => m.data.thing1?.value === 'one-shot n1'), 5000);
+    const samples = await waitFor(async () => {
+      const scraped = (await scrape()).samples;
+      return valueOf(scraped, 'tixing_fire_lateness_seconds_count', { kind: kind.name }) === 1
+        ? scraped
+        : undefined;
+    }, 5000);
+
+    expect(valueOf(samples, 'tixing_sends_total', { kind: kind.name, result: 'sent', errcode: '0' })).toBe(1);
+    expect(valueOf(samples, 'tixing_fire_lateness_seconds_sum', { kind: kind.name })).toBeGreaterThanOrEqual(
+      0.5,
+    );
+    expect(valueOf(samples, 'tixing_fire_lateness_seconds_bucket', { kind: kind.name, le: '0.25' })).toBe(0);
+    // The reminders' series did not move.
+    expect(valueOf(samples, 'tixing_sends_total', REMINDER_SENT)).toBe(reminderSent);
   });
 });

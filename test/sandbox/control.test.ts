@@ -31,6 +31,8 @@ describe('POST /__sandbox/faults', () => {
       loginNext: [{ errcode: 45011 }],
       failRate: 0,
       quotaExceeded: false,
+      secCheckBusy: false,
+      secCheckNext: [],
       noQuotaFor: ['oAAAAAAAAAAAAAAAAAAAAAAAAAAA'],
     });
     expect(res.status).toBe(200);
@@ -40,6 +42,8 @@ describe('POST /__sandbox/faults', () => {
       loginNext: [{ errcode: 45011 }],
       failRate: 0,
       quotaExceeded: false,
+      secCheckBusy: false,
+      secCheckNext: [],
       noQuotaFor: ['oAAAAAAAAAAAAAAAAAAAAAAAAAAA'],
     });
     expect((await send(h, token)).json.errcode).toBe(-1);

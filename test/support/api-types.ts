@@ -7,11 +7,15 @@ import type { ErrorDetail } from '../../src/errors';
 import type { Envelope } from '../../src/http/presenters';
 
 export type {
+  CreatedReminderView,
   DeliveryView,
   Envelope,
+  ErasureView,
   HealthView,
   LoginView,
+  PersonalExportView,
   PromiseView,
+  QuotaHintView,
   QuotaView,
   ReloadView,
   ReminderDetailView,

@@ -1,10 +1,15 @@
+import path from 'node:path';
 import { ReminderOccurrences } from '../../src/delivery/kinds/reminder';
 import type { DeliveryAttempt, Reminder } from '../../src/domain/reminder';
-import { QuotaStore } from '../../src/store/quota-store';
-import { SendLimiter } from '../../src/store/send-limiter';
+import { projectRoot } from '../../src/infra/paths';
 import { SendPauseStore } from '../../src/store/send-pause-store';
 import { MessageSender } from '../../src/wechat/message-sender';
-import { parseTemplates, type TemplateCatalog, type TemplateDefinition } from '../../src/wechat/templates';
+import {
+  loadTemplates,
+  parseTemplates,
+  type TemplateCatalog,
+  type TemplateDefinition,
+} from '../../src/wechat/templates';
 import { useSandbox, type TestInstance } from '../support/harness';
 
 const env = useSandbox();
@@ -26,26 +31,22 @@ function sender(): MessageSender {
   return new MessageSender({
     client: t.instance.wechat,
     tokens: t.instance.tokens,
-    quota: new QuotaStore(t.redis, keys),
-    limiter: new SendLimiter(t.redis, keys, { limit: 50, timezone: 'Asia/Shanghai' }),
     pauses: new SendPauseStore(t.redis, keys),
     logger: t.logs.logger,
     miniprogramState: 'formal',
-    quotaMode: 'ignore',
     graceMs: 600_000,
   });
 }
 
-/** Delivers the reminder's occurrence now, rendered by the reminder kind with `catalog`. */
-async function deliver(catalog: TemplateCatalog, attempts: DeliveryAttempt[]) {
+/** The reminder's occurrence now, rendered by the reminder kind with `catalog`. */
+function prepare(catalog: TemplateCatalog) {
   const slot = Date.now();
   const outgoing = new ReminderOccurrences(t.instance.store, catalog).render(reminder, slot);
-  return sender().deliver(outgoing, `${reminder.id}:${slot}`, slot + 60_000, {
-    onAttempt: async (attempt) => {
-      attempts.push(attempt);
-    },
-    keepClaim: async () => true,
-  });
+  return {
+    occurrence: `${reminder.id}:${slot}`,
+    slot,
+    prepared: sender().prepare(outgoing, `${reminder.id}:${slot}`),
+  };
 }
 
 /** A catalogue whose lookup fails the way a bug would, not the way a missing template does. */
@@ -55,20 +56,49 @@ class BrokenCatalog extends Map<string, TemplateDefinition> {
   }
 }
 
-describe('MessageSender when the template cannot be rendered', () => {
-  it('records a template the catalogue no longer has as a failed delivery, without calling WeChat', async () => {
-    const attempts: DeliveryAttempt[] = [];
+describe('MessageSender', () => {
+  it('renders an occurrence and sends it with one call, handing back the attempt that ended it', async () => {
+    const { occurrence, slot, prepared } = prepare(
+      loadTemplates(path.join(projectRoot(), 'config', 'templates.json')),
+    );
+    if (prepared.message === null) throw new Error(prepared.errmsg);
     const calls = env.sandbox.stats.sendCalls;
-    const outcome = await deliver(parseTemplates({ other: { thing1: '{{title}}' } }), attempts);
-    expect(outcome).toMatchObject({ status: 'failed', errcode: null });
-    expect(outcome.errmsg).toMatch(/^template cannot be rendered: unknown template/);
-    expect(attempts).toEqual([expect.objectContaining({ result: 'failed', errcode: null })]);
-    expect(env.sandbox.stats.sendCalls).toBe(calls);
+    const onTheWay: DeliveryAttempt[] = [];
+
+    const outcome = await sender().send(prepared.message, occurrence, slot + 60_000, {
+      onAttempt: async (attempt) => {
+        onTheWay.push(attempt);
+      },
+      keepClaim: async () => true,
+    });
+
+    expect(env.sandbox.stats.sendCalls).toBe(calls + 1);
+    const sent = env.sandbox.sent.at(-1);
+    expect(sent).toMatchObject({ touser: reminder.openid, template_id: reminder.templateId });
+    expect(outcome).toMatchObject({ status: 'sent', errcode: 0, msgid: sent?.msgid, attempts: 1 });
+    // The pipeline records the last attempt with the outcome; only attempts on the way go to onAttempt.
+    expect(outcome.last).toMatchObject({
+      occurrence,
+      attempt: 1,
+      result: 'sent',
+      errcode: 0,
+      msgid: sent?.msgid,
+    });
+    expect(onTheWay).toEqual([]);
   });
 
-  it('lets any other exception propagate instead of recording it as a failed delivery', async () => {
-    const attempts: DeliveryAttempt[] = [];
-    await expect(deliver(new BrokenCatalog(), attempts)).rejects.toThrow(TypeError);
-    expect(attempts).toEqual([]);
+  it('turns a template the catalogue no longer has into a failure to record, without calling WeChat', () => {
+    const calls = env.sandbox.stats.sendCalls;
+    const { prepared } = prepare(parseTemplates({ other: { thing1: '{{title}}' } }));
+    expect(prepared.message).toBeNull();
+    expect(prepared.message === null && prepared.errmsg).toMatch(
+      /^template cannot be rendered: unknown template/,
+    );
+    expect(env.sandbox.stats.sendCalls).toBe(calls);
+    expect(t.logs.text()).toContain('template cannot be rendered');
+  });
+
+  it('lets any other exception propagate instead of recording it as a failed delivery', () => {
+    expect(() => prepare(new BrokenCatalog())).toThrow(TypeError);
   });
 });

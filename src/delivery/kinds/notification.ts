@@ -81,7 +81,9 @@ export class NotificationOccurrences implements OccurrenceKind<Notification> {
     return this.attempts.add({ id, attempt });
   }
 
-  record(id: string, _n: Notification, record: OccurrenceRecord): Promise<'ok' | 'lost'> {
+  async record(id: string, _n: Notification, record: OccurrenceRecord): Promise<'ok' | 'lost'> {
+    // The outcome's own attempt first, as for any other attempt (OccurrenceRecord.attempt).
+    await this.attempts.add({ id, attempt: record.attempt });
     return this.finishes.add({
       id,
       owner: record.owner,

@@ -1,6 +1,6 @@
-import type { DeliveryAttempt, Reminder } from '../../domain/reminder';
+import type { DeliveryAttempt } from '../../domain/reminder';
 import { latestOccurrenceAtOrBefore, nextOccurrence } from '../../scheduler/recurrence';
-import type { ClaimResult, FinishInput, ReminderStore } from '../../store/reminder-store';
+import type { ClaimedReminder, ClaimResult, FinishInput, ReminderStore } from '../../store/reminder-store';
 import { renderTemplateData, type TemplateCatalog } from '../../wechat/templates';
 import { Batcher } from '../batch';
 import type { OccurrenceKind, OccurrenceRecord, Outgoing } from '../occurrence-kind';
@@ -9,10 +9,11 @@ import type { OccurrenceKind, OccurrenceRecord, Outgoing } from '../occurrence-k
  * Reminders (and promises, which are reminders) as the first kind of occurrence: stored by
  * ReminderStore (claim-occurrences.lua, extend-claim.lua, append-deliveries.lua,
  * finish-occurrences.lua; the claims, attempts and outcomes asked for in one turn of the event
- * loop go to Redis as one script call each, src/delivery/batch.ts), recurring by their `repeat`
- * rule in their zone, rendered by the template catalogue.
+ * loop go to Redis as one script call each, src/delivery/batch.ts; an outcome and its own attempt
+ * in one), recurring by their `repeat` rule in their zone, rendered by the template catalogue. A
+ * claim reads only the fields a send needs (ClaimedReminder).
  */
-export class ReminderOccurrences implements OccurrenceKind<Reminder> {
+export class ReminderOccurrences implements OccurrenceKind<ClaimedReminder> {
   readonly name = 'reminder';
   // One claim batcher per lease (the script takes one lease for all).
   private readonly claims = new Map<
@@ -36,7 +37,7 @@ export class ReminderOccurrences implements OccurrenceKind<Reminder> {
     this.store.finishMany(inputs),
   );
 
-  async claim(id: string, slot: number, owner: string, leaseMs: number): Promise<Reminder | null> {
+  async claim(id: string, slot: number, owner: string, leaseMs: number): Promise<ClaimedReminder | null> {
     let batcher = this.claims.get(leaseMs);
     if (!batcher) {
       batcher = new Batcher((claims) => this.store.claimMany(claims, leaseMs));
@@ -54,16 +55,16 @@ export class ReminderOccurrences implements OccurrenceKind<Reminder> {
     return this.store.releaseClaim(id, slot, owner);
   }
 
-  nextSlot(reminder: Reminder, afterMs: number): number | null {
+  nextSlot(reminder: ClaimedReminder, afterMs: number): number | null {
     return reminder.repeat ? nextOccurrence(reminder.repeat, reminder.timezone, afterMs) : null;
   }
 
-  latestSlot(reminder: Reminder, atMs: number, notBeforeMs: number): number | null {
+  latestSlot(reminder: ClaimedReminder, atMs: number, notBeforeMs: number): number | null {
     if (!reminder.repeat) return null;
     return latestOccurrenceAtOrBefore(reminder.repeat, reminder.timezone, atMs, notBeforeMs);
   }
 
-  render(reminder: Reminder, sendAt: number): Outgoing {
+  render(reminder: ClaimedReminder, sendAt: number): Outgoing {
     return {
       openid: reminder.openid,
       templateId: reminder.templateId,
@@ -83,7 +84,11 @@ export class ReminderOccurrences implements OccurrenceKind<Reminder> {
     return this.attempts.add({ id, attempt });
   }
 
-  record(id: string, reminder: Reminder, record: OccurrenceRecord): Promise<'ok' | 'lost' | 'retimed'> {
+  record(
+    id: string,
+    reminder: ClaimedReminder,
+    record: OccurrenceRecord,
+  ): Promise<'ok' | 'lost' | 'retimed'> {
     return this.finishes.add({
       id,
       openid: reminder.openid,
@@ -94,6 +99,7 @@ export class ReminderOccurrences implements OccurrenceKind<Reminder> {
       nextSlot: record.nextSlot,
       now: record.now,
       msgid: record.msgid,
+      attempt: record.attempt,
     });
   }
 }

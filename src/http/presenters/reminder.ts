@@ -6,6 +6,7 @@ import type {
   ReminderStatus,
   Repeat,
 } from '../../domain/reminder';
+import type { QuotaHint } from '../../services/quota-hint';
 
 /** A reminder as the API shows it: ISO times, no openid, no request fingerprint. */
 export interface ReminderView {
@@ -25,6 +26,21 @@ export interface ReminderView {
   updatedAt: string;
   fireCount: number;
   lastResult: LastResult | null;
+}
+
+/**
+ * The caller's grants for the reminder's template, on every create's answer: `remaining` is the
+ * ledger's number; `mode: "ignore"` (QUOTA_MODE=ignore) says sends do not need a grant.
+ */
+export interface QuotaHintView {
+  templateId: string;
+  remaining: number;
+  mode: 'enforce' | 'ignore';
+}
+
+/** A create's answer (`POST /api/reminders`, `POST /api/reminder`, promise creates): the reminder and `quota`. */
+export interface CreatedReminderView extends ReminderView {
+  quota: QuotaHintView;
 }
 
 /** One delivery attempt; stored as the API shows it (ISO times, WeChat's errcode and msgid). */
@@ -74,4 +90,12 @@ export function presentReminderPage(page: {
   nextCursor: string | null;
 }): ReminderPageView {
   return { items: page.items.map(presentReminder), nextCursor: page.nextCursor };
+}
+
+export function presentQuotaHint(hint: QuotaHint): QuotaHintView {
+  return { templateId: hint.templateId, remaining: hint.remaining, mode: hint.mode };
+}
+
+export function presentCreatedReminder(r: Reminder, quota: QuotaHint): CreatedReminderView {
+  return { ...presentReminder(r), quota: presentQuotaHint(quota) };
 }

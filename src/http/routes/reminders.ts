@@ -1,12 +1,18 @@
 import Router from '@koa/router';
 import Joi from 'joi';
 import { REMINDER_STATUSES, type ReminderStatus } from '../../domain/reminder';
+import type { ReminderLifecycle } from '../../services/reminder-lifecycle';
 import type { CreateOptions, ReminderInput, ReminderService } from '../../services/reminder-service';
 import { draftOf, inputOf, reply, sessionOf, shapeOf, type AppContext, type AppState } from '../context';
 import { idempotencyOf } from '../idempotency-key';
 import type { Auth } from '../middleware/auth';
 import { validate } from '../middleware/validate';
-import { presentReminder, presentReminderDetail, presentReminderPage } from '../presenters/reminder';
+import {
+  presentCreatedReminder,
+  presentReminder,
+  presentReminderDetail,
+  presentReminderPage,
+} from '../presenters/reminder';
 import { at, required, text, timezone, typedObject, withDefault } from '../schemas';
 
 const repeat = Joi.object({ daily: text().max(16), cron: text().max(128) })
@@ -69,11 +75,23 @@ const legacyCreateBody = typedObject<LegacyCreateBody>({
   enableSubscribe: Joi.boolean(),
   openid: text().max(64),
 });
+/** `POST /api/reminders/:id/snooze`: one extra occurrence this many minutes from now. */
+interface SnoozeBody {
+  minutes: number; // 5–1440
+}
+const snoozeBody = typedObject<SnoozeBody>({
+  minutes: required(Joi.number().integer().min(5).max(1440)),
+});
+
 // The legacy body's names for the canonical fields, so its 400s name what the client sent.
 const LEGACY_FIELDS = { reminderTime: 'at', time: 'detail' };
 
-export function reminderRoutes(deps: { reminders: ReminderService; auth: Auth }): Router<AppState> {
-  const { reminders, auth } = deps;
+export function reminderRoutes(deps: {
+  reminders: ReminderService;
+  lifecycle: ReminderLifecycle;
+  auth: Auth;
+}): Router<AppState> {
+  const { reminders, lifecycle, auth } = deps;
   const router = new Router<AppState>();
 
   const create = async (
@@ -81,9 +99,9 @@ export function reminderRoutes(deps: { reminders: ReminderService; auth: Auth })
     input: Partial<ReminderInput>,
     options: CreateOptions & Required<Pick<CreateOptions, 'shape'>>,
   ) => {
-    const { reminder, replayed } = await reminders.create(sessionOf(ctx).openid, input, options);
+    const { reminder, replayed, quota } = await reminders.create(sessionOf(ctx).openid, input, options);
     if (replayed) ctx.set('Idempotent-Replayed', 'true');
-    reply(ctx, presentReminder(reminder), 201);
+    reply(ctx, presentCreatedReminder(reminder, quota), 201);
   };
 
   // Shape problems are collected, not thrown: the service adds its schedule and template
@@ -127,6 +145,18 @@ export function reminderRoutes(deps: { reminders: ReminderService; auth: Auth })
     reply(ctx, presentReminder(await reminders.cancel(sessionOf(ctx).openid, inputOf(ctx, byId).params.id)));
   };
   router.delete('/api/reminders/:id', auth(), byId, cancel);
+
+  // The lifecycle (src/services/reminder-lifecycle.ts): done, and snooze.
+  router.post('/api/reminders/:id/done', auth(), byId, async (ctx: AppContext) => {
+    const done = await lifecycle.markDone(sessionOf(ctx).openid, inputOf(ctx, byId).params.id);
+    reply(ctx, presentReminder(done));
+  });
+
+  const snoozing = validate({ params: idParams, body: snoozeBody });
+  router.post('/api/reminders/:id/snooze', auth(), snoozing, async (ctx: AppContext) => {
+    const { params, body } = inputOf(ctx, snoozing);
+    reply(ctx, presentReminder(await lifecycle.snooze(sessionOf(ctx).openid, params.id, body.minutes)));
+  });
 
   // The original service's routes, same semantics as the canonical ones.
   const legacyCreating = validate({ body: legacyCreateBody }, { collect: true });

@@ -67,8 +67,11 @@ export function wxMessageRoutes(deps: { push: PushService }): Router<AppState> {
     rawBody({ limit: BODY_LIMIT_BYTES, types: ['text/xml', 'application/xml', 'application/json'] }),
     async (ctx: AppContext) => {
       const format = ctx.is('application/json') ? 'json' : 'xml';
-      await push.receive(inputOf(ctx, pushed).query, rawBodyOf(ctx), format, ctx.state.log);
-      text(ctx, 'success');
+      const answer = await push.receive(inputOf(ctx, pushed).query, rawBodyOf(ctx), format, ctx.state.log);
+      if (!answer.reply) return text(ctx, 'success');
+      // A passive reply (customer service's transfer to human agents), encrypted in secure mode.
+      ctx.type = answer.reply.type;
+      ctx.body = answer.reply.body;
     },
   );
 

@@ -1,10 +1,10 @@
--- Appends delivery attempts to their reminders' capped delivery lists (LPUSH + LTRIM each, as
--- ReminderStore.appendDelivery does), many in one call: the attempts of a burst cost one round-trip.
+-- Appends delivery attempts to their reminders' capped delivery lists (LPUSH, then LTRIM once a
+-- list is past the cap, as ReminderStore.appendDelivery does), many in one call: the attempts of a
+-- burst cost one round-trip.
 -- KEYS: per attempt: the reminder's deliveries list
 -- ARGV: 1 entries kept per list, then per attempt: its JSON
 local kept = tonumber(ARGV[1])
 for i = 1, #KEYS do
-  redis.call('LPUSH', KEYS[i], ARGV[i + 1])
-  redis.call('LTRIM', KEYS[i], 0, kept - 1)
+  if redis.call('LPUSH', KEYS[i], ARGV[i + 1]) > kept then redis.call('LTRIM', KEYS[i], 0, kept - 1) end
 end
 return #KEYS

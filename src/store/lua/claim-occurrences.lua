@@ -2,23 +2,29 @@
 -- round-trip). Guarantees, per occurrence: at most one live claim, only for a pending reminder
 -- still due at exactly that slot, with a lease that expires with its instance.
 -- KEYS: 1 due zset, then per occurrence: reminder hash, claim key
--- ARGV: 1 lease ms, then per occurrence: id, slot ms, owner token
--- Returns per occurrence {'ok', HGETALL} | {'stale'} | {'busy'}, in order.
-local lease = tonumber(ARGV[1])
+-- ARGV: 1 lease ms, 2 n = how many fields to read, 3..2+n the reminder's fields a send needs,
+--       then per occurrence: id, slot ms, owner token
+-- Returns per occurrence {'ok', HMGET of the fields} | {'stale'} | {'busy'}, in order.
+local lease, n = tonumber(ARGV[1]), tonumber(ARGV[2])
+local fields = {}
+for f = 1, n do fields[f] = ARGV[2 + f] end
 local out = {}
 for i = 1, (#KEYS - 1) / 2 do
   local hash, claim = KEYS[2 * i], KEYS[2 * i + 1]
-  local id, slot, owner = ARGV[3 * i - 1], ARGV[3 * i], ARGV[3 * i + 1]
+  local a = 2 + n + 3 * (i - 1)
+  local id, slot, owner = ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]
+  local state = redis.call('HMGET', hash, 'status', 'nextFireAt')
   local score = nil
-  if redis.call('HGET', hash, 'status') == 'pending' then score = redis.call('ZSCORE', KEYS[1], id) end
+  if state[1] == 'pending' then score = redis.call('ZSCORE', KEYS[1], id) end
   if not score or tonumber(score) ~= tonumber(slot) then
     out[i] = {'stale'}
   elseif not redis.call('SET', claim, owner, 'NX', 'PX', lease) then
     out[i] = {'busy'}
   else
-    -- Keep the hash in step with the index (an operator may have moved the score by hand).
-    redis.call('HSET', hash, 'nextFireAt', slot)
-    out[i] = {'ok', redis.call('HGETALL', hash)}
+    -- Keep the hash in step with the index (an operator may have moved the score by hand); a
+    -- write only when it is not.
+    if state[2] ~= slot then redis.call('HSET', hash, 'nextFireAt', slot) end
+    out[i] = {'ok', redis.call('HMGET', hash, unpack(fields))}
   end
 end
 return out
