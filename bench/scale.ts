@@ -15,9 +15,11 @@ import { reminderToHash } from '../src/domain/reminder';
 import { loadConfig } from '../src/config';
 import { Instance } from '../src/instance';
 import { createLogger } from '../src/logger';
+import { QuotaHints } from '../src/services/quota-hint';
 import { ReminderService } from '../src/services/reminder-service';
 import { Keys } from '../src/store/keys';
 import type { Redis } from '../src/store/redis';
+import { QuotaStore } from '../src/store/quota-store';
 import { ReminderStore } from '../src/store/reminder-store';
 import { loadTemplates } from '../src/wechat/templates';
 import { LAB_APPID, LAB_SECRET, Lab } from '../lab/lab';
@@ -181,6 +183,7 @@ export async function measureScale(count = 1_000_000, log = (line: string) => pr
       defaultTimezone: 'Asia/Shanghai',
       defaultTemplateId: TEMPLATE_ID,
       now: Date.now,
+      quotaHints: new QuotaHints({ quota: new QuotaStore(lab.redis, new Keys('seed:')), mode: 'ignore' }),
     });
     await seed.rebuild();
     const ten = await startInstance('ten:');

@@ -366,6 +366,7 @@ export class Instance {
       now,
       leaseMs: tuning.leaseMs,
       sweepIntervalMs: tuning.sweepIntervalMs,
+      backlog: () => this.dispatcher.pending,
     });
     this.notices = new NoticeService({
       store: noticeStore,

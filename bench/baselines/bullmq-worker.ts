@@ -1,7 +1,7 @@
 /**
  * Baseline process for the spike and precision benchmarks: a BullMQ worker that consumes delayed
  * jobs and sends each as a subscribe message through the same HTTP client tixing uses
- * (WeChatClient.sendSubscribeMessage: axios, keep-alive, one POST to subscribe/send with a token)
+ * (WeChatClient.sendSubscribeMessage: an undici Pool, keep-alive, one POST to subscribe/send with a token)
  * and the same template rendering. No claim, no delivery record: the queue does the bookkeeping.
  *
  * Env: REDIS_URL, QUEUE, CONCURRENCY, WX_APPID, WX_APPSECRET, WX_API_BASE. Prints "bullmq worker ready".

@@ -4,8 +4,12 @@ import { resolveAudience } from './notice-audience';
 import { noticeNotification } from './notice-push';
 import type { NoticePublisherOptions } from './notice-publisher';
 
+/** Chunks a fan-out step works on at once (NoticePublisherOptions.chunksPerStep's default). */
+export const CHUNKS_PER_STEP = 10;
+
 export type JobResult = 'done' | 'lost' | 'changed' | 'stopped';
-const WAVE = 4; // chunks of recipients a fan-out step works on at once
+const BACKLOG_HIGH = 2000; // sends waiting in the pipeline above which a publication waits to go on
+const PACE_MAX_MS = 5000; // the longest a step waits for the backlog (well within the 30 s lease)
 
 /**
  * One claimed notice job (src/services/notice-publisher.ts), run chunk by chunk: the publication
@@ -90,7 +94,7 @@ export class Job {
   }
 
   /**
-   * Runs `chunk` from the cursor to `total`, WAVE chunks at a time (so that the pushes reach the
+   * Runs `chunk` from the cursor to `total`, `chunksPerStep` chunks at a time (so that the pushes reach the
    * pipeline well ahead of what it sends: a step's round trips wait behind the sends' on a busy
    * connection), and records each wave with `advance`; a crash redoes at most one wave, which
    * writes nothing twice.
@@ -103,9 +107,11 @@ export class Job {
     chunk: (from: number) => Promise<void>,
   ): Promise<JobResult | 'ok'> {
     while (this.cursor < total) {
+      if (job === 'publish') await this.pace();
       if (this.stopping()) return 'stopped';
       const starts: number[] = [];
-      for (let from = this.cursor; from < total && starts.length < WAVE; from += chunkSize) starts.push(from);
+      const wave = this.options.chunksPerStep ?? CHUNKS_PER_STEP;
+      for (let from = this.cursor; from < total && starts.length < wave; from += chunkSize) starts.push(from);
       await Promise.all(starts.map(chunk));
       const next = this.cursor + starts.length * chunkSize;
       const step = await this.advance(job, next, inboxed(next));
@@ -113,6 +119,16 @@ export class Job {
       this.cursor = next;
     }
     return 'ok';
+  }
+
+  /** Waits while the pipeline has enough to send (at most PACE_MAX_MS: a paused pipeline holds its backlog). */
+  private async pace(): Promise<void> {
+    const { backlog } = this.options;
+    if (!backlog) return;
+    const until = Date.now() + PACE_MAX_MS;
+    while (backlog() > BACKLOG_HIGH && Date.now() < until && !this.stopping()) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
   }
 
   /** Hands one push per recipient of the chunk who is not muted and has none yet, and records them. */
@@ -148,16 +164,20 @@ export class Job {
     recipients?: number,
   ): Promise<JobResult | 'ok'> {
     const { store, now } = this.options;
-    const step = await store.advanceJob(this.notice.id, {
-      owner: this.owner,
-      job,
-      cursor,
-      inboxed,
-      now: now(),
-      leaseMs: this.leaseMs,
-      ...(recipients !== undefined ? { recipients } : {}),
-    });
-    if (step === 'ok') await store.schedule(this.notice.id, now() + this.leaseMs);
+    const at = now();
+    // The due index is a hint: moved on beside the step's record, not after it (one round trip).
+    const [step] = await Promise.all([
+      store.advanceJob(this.notice.id, {
+        owner: this.owner,
+        job,
+        cursor,
+        inboxed,
+        now: at,
+        leaseMs: this.leaseMs,
+        ...(recipients !== undefined ? { recipients } : {}),
+      }),
+      store.schedule(this.notice.id, at + this.leaseMs),
+    ]);
     return step;
   }
 

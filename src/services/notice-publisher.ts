@@ -22,7 +22,18 @@ export interface NoticePublisherOptions {
   now: () => number;
   leaseMs?: number; // how long a claimed job is ours without progress, default 30 s
   sweepIntervalMs?: number; // how often due jobs are looked for, default 2 s
-  chunkSize?: number; // recipients per fan-out step (inbox writes and pushes), default 500
+  // Recipients per chunk (inbox writes and pushes), default 100: small enough that a chunk's CPU
+  // never holds up the sends of the pushes handed before it.
+  chunkSize?: number;
+  // Chunks a step works on at once, its progress recorded once for all, default 10 (CHUNKS_PER_STEP):
+  // a step costs the same few round trips whatever its size.
+  chunksPerStep?: number;
+  /**
+   * Sends waiting in this instance's delivery pipeline (DeliveryPipeline.pending). A publication
+   * hands its next step over only while fewer than BACKLOG_HIGH wait: the pipeline always has work,
+   * and its sends are not slowed down by a fan-out that runs far ahead of them.
+   */
+  backlog?: () => number;
 }
 
 /**
@@ -45,7 +56,7 @@ export class NoticePublisher {
 
   constructor(private readonly options: NoticePublisherOptions) {
     this.leaseMs = options.leaseMs ?? 30_000;
-    this.chunkSize = options.chunkSize ?? 500;
+    this.chunkSize = options.chunkSize ?? 100;
   }
 
   start(): void {

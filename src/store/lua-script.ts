@@ -34,7 +34,6 @@ export const scripts = {
   cancelReminder: new LuaScript('cancel-reminder'),
   extendClaim: new LuaScript('extend-claim'),
   compareAndDelete: new LuaScript('compare-and-delete'),
-  takeGrant: new LuaScript('take-grant'),
   applySubscriptionEvent: new LuaScript('apply-subscription-event'),
   confirmDelivery: new LuaScript('confirm-delivery'),
 };

@@ -1,5 +1,5 @@
 import { ReminderOccurrences } from '../../src/delivery/kinds/reminder';
-import type { ReminderStore } from '../../src/store/reminder-store';
+import { DELIVERIES_KEPT, type ReminderStore } from '../../src/store/reminder-store';
 import { loadTemplates } from '../../src/wechat/templates';
 import { api, bearer, login, uniquePrefix, useSandbox, type TestInstance } from '../support/harness';
 import { data, type ReminderView } from '../support/api-types';
@@ -104,6 +104,49 @@ describe('batch claim', () => {
     for (const id of [a, b, c] as string[]) {
       expect(await store.deliveries(id)).toEqual([finish(id, 'me').attempt]);
     }
+  });
+
+  it('keeps each delivery list to its newest DELIVERIES_KEPT attempts, through appends and finishes', async () => {
+    const t = await env.start({ config: { redisPrefix: uniquePrefix() } });
+    const auth = await login(t, 'alice');
+    const id = await create(t, auth, 'capped', Date.now() + 3600_000);
+    const { store } = t.instance;
+    const slot = (await store.get(id))?.nextFireAt as number;
+    const attempt = (n: number) => ({
+      occurrence: `${id}:${slot}`,
+      attempt: n,
+      at: new Date().toISOString(),
+      latencyMs: 1,
+      errcode: -1,
+      errmsg: 'system busy',
+      msgid: null,
+      result: 'retry' as const,
+    });
+    await store.appendDeliveries(
+      Array.from({ length: DELIVERIES_KEPT + 5 }, (_, i) => ({ id, attempt: attempt(i + 1) })),
+    );
+    expect(await store.deliveries(id, 1000)).toHaveLength(DELIVERIES_KEPT);
+    const [claimed] = await store.claimMany([{ id, slot, owner: 'me' }], 30_000);
+    if (!claimed?.ok) throw new Error('the claim should have been won');
+    const last = { ...attempt(DELIVERIES_KEPT + 6), errcode: 0, errmsg: 'ok', result: 'sent' as const };
+    await store.finishMany([
+      {
+        id,
+        openid: claimed.reminder.openid,
+        slot,
+        owner: 'me',
+        status: 'sent',
+        lastResult: { at: last.at, errcode: 0, errmsg: 'ok', msgid: null },
+        nextSlot: null,
+        now: Date.now(),
+        msgid: null,
+        attempt: last,
+      },
+    ]);
+    const kept = await store.deliveries(id, 1000);
+    expect(kept).toHaveLength(DELIVERIES_KEPT);
+    expect(kept[0]).toEqual(last); // newest first
+    expect(kept.at(-1)?.attempt).toBe(7); // the oldest six went
   });
 
   it('sends the claims asked for in one turn to Redis as one call, each caller getting its own answer', async () => {

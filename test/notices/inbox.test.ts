@@ -161,6 +161,7 @@ describe('a retraction while the fan-out runs', () => {
       logger: t.logs.logger,
       now: Date.now,
       chunkSize: 10,
+      chunksPerStep: 4,
     });
     const notice = await publish(t, teacher, {
       title: '撤回测试',

@@ -49,6 +49,7 @@ describe('a fan-out whose instance dies half-way', () => {
       now: clock.now,
       leaseMs: 60_000, // by the test clock: real time (a loaded machine) does not run it out
       chunkSize: 10,
+      chunksPerStep: 4,
     });
     const notice = await publish(writer, teacher, {
       title: '运动会报名',

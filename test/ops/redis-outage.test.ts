@@ -129,7 +129,9 @@ describe('Redis lost while running', () => {
     expect(valueOf(samples, 'tixing_redis_errors_total', { source: 'sweep' })).toBeGreaterThan(0);
     expect(valueOf(samples, 'tixing_redis_errors_total', { source: 'dispatch' })).toBeGreaterThan(0);
     expect(valueOf(samples, 'tixing_sweep_duration_seconds_count', { result: 'error' })).toBeGreaterThan(0);
-    expect(valueOf(samples, 'tixing_sends_total', { result: 'sent', errcode: '0' })).toBe(5);
+    expect(valueOf(samples, 'tixing_sends_total', { kind: 'reminder', result: 'sent', errcode: '0' })).toBe(
+      5,
+    );
     expect(unhandled).toEqual([]);
   });
 
