@@ -175,8 +175,9 @@ export function api(options: Partial<ApiOptions> = {}): Promise<Outcome> {
           { name: 'non-2xx + errors', value: failed, target: '0', met: failed === 0 },
         ],
         notes: [
-          'Each tixing request: request id + one info log line, session lookup (HGET), joi validation, template check, ' +
-            'the create Lua script (INCR, HSET, 2 ZADD, SADD, and the PUBLISH of the schedule change); no read-back.',
+          'Each tixing request: request id + one info log line, the session from memory (read once per session over a ' +
+            'tracked connection; Redis invalidates it), joi validation, template check, the id (INCR of the user’s shard), ' +
+            'the create Lua script (HSET, 2 ZADD, SADD, and the PUBLISH of the schedule change) beside the quota read (HGETALL); no read-back.',
         ],
         details: { options: o, tixing: ours, bare: base },
       };

@@ -180,6 +180,7 @@ async function noticeRound(o: NoticeBenchOptions): Promise<NoticeRound> {
     const pushes = lab.sandbox.sent.filter((m) => m.page === `pages/notice/detail?id=${id}`);
     const distinct = new Set(pushes.map((m) => m.touser));
     const stats = await timedFetch(`${tixing.url}/api/notices/${id}/stats`, { headers: bearer(token) });
+    if (stats.status !== 200) throw new Error(`stats answered ${stats.status} ${JSON.stringify(stats.body)}`);
     const statsData = (stats.body as { data: { recipients: number; inbox: number } }).data;
     const held = await Promise.all(
       members.map((openid) => lab.redis.zCard(lab.keys.inbox(inboxShardOf(openid), openid))),

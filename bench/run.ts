@@ -12,6 +12,7 @@ import { notice } from './notice';
 import { precision } from './precision';
 import { runSuite } from '../lab/report';
 import { scale } from './scale';
+import { search } from './search';
 import { spike } from './spike';
 import { token } from './token';
 
@@ -27,6 +28,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
       token: () => token(),
       notice: () => notice(),
       checkin: () => checkin(),
+      search: () => search(),
     },
     argv,
   );

@@ -43,9 +43,10 @@ export async function loadPending(redis: Redis, keys: Keys, count: number, spanM
   for (let start = 0; start < count; start += batch) {
     const multi = redis.multi();
     for (let i = start; i < Math.min(count, start + batch); i++) {
-      const id = String(i + 1);
       const fireAt = now + 60_000 + Math.floor((i / count) * spanMs);
       const openid = `o${String(Math.floor(i / 10)).padStart(27, '0')}`; // shaped like WeChat's
+      const shard = keys.userShard(openid);
+      const id = keys.reminderId(shard, i + 1); // seq i + 1 of its shard: unique, and under the counters below
       multi.hSet(keys.reminder(id), {
         ...reminderToHash({
           id,
@@ -66,15 +67,16 @@ export async function loadPending(redis: Redis, keys: Keys, count: number, spanM
         }),
         fireCount: '0',
       });
-      multi.zAdd(keys.due(), { score: fireAt, value: id });
-      multi.zAdd(keys.userReminders(openid), { score: i + 1, value: id });
+      multi.zAdd(keys.due(shard), { score: fireAt, value: id });
+      multi.zAdd(keys.userReminders(openid), { score: Number(id), value: id });
       multi.sAdd(keys.userPending(openid), id);
     }
     pipelines.push(multi.execAsPipeline());
     if (pipelines.length >= 2) await pipelines.shift(); // two batches in flight
   }
   await Promise.all(pipelines);
-  await redis.set(keys.reminderSeq(), String(count));
+  for (let shard = 0; shard < keys.dueShards; shard++)
+    await redis.set(keys.reminderShardSeq(shard), String(count));
 }
 
 type Creator = Pick<ReminderService, 'create'>;

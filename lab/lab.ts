@@ -7,6 +7,7 @@ import { Instance } from '../src/instance';
 import { createLogger } from '../src/logger';
 import { WeChatSandbox } from '../src/sandbox/wechat-sandbox';
 import { Keys } from '../src/store/keys';
+import { ReminderStore } from '../src/store/reminder-store';
 import { closeRedis, connectRedis, type Redis } from '../src/store/redis';
 import { NodeProcess } from './node-process';
 import { Tixing } from './tixing';
@@ -155,7 +156,8 @@ export class Lab {
     for await (const batch of this.redis.scanIterator({ MATCH: `${LAB_PREFIX}claim:*`, COUNT: 1000 })) {
       const keys = batch as unknown as string[];
       if (keys.length === 0) continue;
-      const owners = await this.redis.mGet(keys);
+      // One GET per key: on a cluster the claims of a batch are in many slots.
+      const owners = await Promise.all(keys.map((key) => this.redis.get(key)));
       keys.forEach((key, i) => {
         const owner = owners[i];
         if (owner) out.push({ key, owner });
@@ -165,7 +167,7 @@ export class Lab {
   }
 
   async dueCount(): Promise<number> {
-    return this.redis.zCard(this.keys.due());
+    return new ReminderStore(this.redis, this.keys).dueCount();
   }
 
   /** Kills every process, stops the sandbox and redis-server, removes the scratch folder. */

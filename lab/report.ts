@@ -105,7 +105,7 @@ export function writeResults(suite: Suite, outcomes: Outcome[]): Outcome[] {
 }
 
 const ORDER: Record<Suite, string[]> = {
-  bench: ['spike', 'fanout', 'notice', 'checkin', 'precision', 'scale', 'api', 'token'],
+  bench: ['spike', 'fanout', 'notice', 'checkin', 'search', 'precision', 'scale', 'api', 'token'],
   drills: ['kill-restart', 'three-instances', 'redis-outage', 'redis-faults', 'wechat-faults', 'bot'],
 };
 

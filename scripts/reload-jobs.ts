@@ -20,7 +20,10 @@ export async function main(
   const url = config.redisUrl ?? (existsSync(urlFile) ? readFileSync(urlFile, 'utf8').trim() : undefined);
   if (!url)
     throw new Error('REDIS_URL is unset and no embedded Redis is running (start tixing with npm start)');
-  const redis = await connectRedis(url, createLogger({ level: 'warn' }));
+  // A cluster when REDIS_URL lists several nodes or REDIS_CLUSTER=1: the reload goes over sharded pub/sub.
+  const redis = await connectRedis(url, createLogger({ level: 'warn' }), 'redis', {
+    cluster: config.redisCluster,
+  });
   try {
     const replies = await requestReload(redis, new Keys(config.redisPrefix));
     if (replies.length === 0) {

@@ -1,5 +1,6 @@
 import Joi from 'joi';
 import { typedObject, withDefault } from './infra/typed-schema';
+import { parseRedisUrl } from './store/redis-url';
 
 const MINIPROGRAM_STATES = ['developer', 'trial', 'formal'] as const;
 const QUOTA_MODES = ['enforce', 'ignore'] as const;
@@ -11,7 +12,8 @@ export const DEFAULT_PROMISE_TEMPLATE_ID = 'Yk3WqPromiseKeptMissedEnded_tixing-9
 export interface Config {
   port: number;
   host: string;
-  redisUrl: string | undefined; // unset → embedded redis-server
+  redisUrl: string | undefined; // unset → embedded redis-server; several nodes → Redis Cluster
+  redisCluster?: boolean; // REDIS_CLUSTER=1: the cluster client even for a one-node REDIS_URL
   redisPrefix: string;
   wx: {
     appId: string | undefined; // unset → in-process sandbox
@@ -28,6 +30,9 @@ export interface Config {
     // True when main.ts started the in-process sandbox (WX_APPID unset): the console then offers
     // "simulate the scan" (src/http/routes/console.ts). Never set from the environment.
     sandbox?: boolean;
+    // True when main.ts made `token` up for a sandbox run (WX_TOKEN unset), only so that the
+    // sandbox's push side works: client reports then still count as grants. Never from the environment.
+    sandboxToken?: boolean;
   };
   adminToken: string | undefined;
   defaultTimezone: string;
@@ -45,6 +50,10 @@ export interface Config {
   // TRUST_PROXY: behind a reverse proxy, trust X-Forwarded-Proto/-Host/-For (console cookies are
   // `Secure` when the proxy says https; the login rate limit counts the client's address). Default false.
   trustProxy?: boolean;
+  // DUE_SHARDS: how many shards the reminder core's keyspace is split into (1 to 256, default 16),
+  // fixed for the life of the data: a reminder's id names its shard. Absent in a Config built by
+  // hand: the default.
+  dueShards?: number;
 }
 
 export class ConfigError extends Error {
@@ -59,6 +68,7 @@ interface Env {
   PORT: number;
   HOST: string;
   REDIS_URL?: string;
+  REDIS_CLUSTER: boolean;
   REDIS_PREFIX: string;
   WX_APPID?: string;
   WX_APPSECRET?: string;
@@ -78,6 +88,7 @@ interface Env {
   REDIS_COMMAND_TIMEOUT_MS: number;
   USER_DAILY_SEND_LIMIT: number;
   RETENTION_DAYS: number;
+  DUE_SHARDS: number;
   CONSOLE_SESSION_TTL_SECONDS: number;
   TRUST_PROXY: boolean;
 }
@@ -94,7 +105,16 @@ function oneOf<T extends string>(values: readonly T[]): Joi.StringSchema<T> {
 const schema = typedObject<Env>({
   PORT: withDefault(Joi.number().integer().min(0).max(65535), 3000),
   HOST: withDefault(optionalString, '127.0.0.1'),
-  REDIS_URL: optionalString.uri({ scheme: ['redis', 'rediss'] }),
+  // One node (redis://host:port/db) or a cluster's (redis://a:7000,b:7001,c:7002).
+  REDIS_URL: optionalString.custom((value: string, helpers) => {
+    try {
+      parseRedisUrl(value);
+      return value;
+    } catch (err) {
+      return helpers.message({ custom: `{{#label}} ${(err as Error).message}` });
+    }
+  }),
+  REDIS_CLUSTER: withDefault(Joi.boolean().truthy('1').falsy('0').empty(''), false),
   REDIS_PREFIX: withDefault(optionalString.pattern(/^[A-Za-z0-9:_.-]+$/), 'tixing:'),
   WX_APPID: optionalString.pattern(/^wx[0-9a-f]{16}$/i, 'wx + 16 hex digits'),
   WX_APPSECRET: optionalString.min(16),
@@ -123,6 +143,7 @@ const schema = typedObject<Env>({
   REDIS_COMMAND_TIMEOUT_MS: withDefault(Joi.number().integer().min(50).max(60000), 2000),
   USER_DAILY_SEND_LIMIT: withDefault(Joi.number().integer().min(1).max(100000), 50),
   RETENTION_DAYS: withDefault(Joi.number().integer().min(1).max(3650), 30),
+  DUE_SHARDS: withDefault(Joi.number().integer().min(1).max(256), 16),
   CONSOLE_SESSION_TTL_SECONDS: withDefault(
     Joi.number()
       .integer()
@@ -153,10 +174,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       error.details.map((d) => `${d.path.join('.') || d.context?.label}: ${describe(d)}`),
     );
   }
+  if (value.REDIS_CLUSTER && value.REDIS_URL) {
+    try {
+      parseRedisUrl(value.REDIS_URL, true);
+    } catch (err) {
+      throw new ConfigError([`REDIS_URL: ${(err as Error).message} (REDIS_CLUSTER=1)`]);
+    }
+  }
   return {
     port: value.PORT,
     host: value.HOST,
     redisUrl: value.REDIS_URL,
+    redisCluster: value.REDIS_CLUSTER,
     redisPrefix: value.REDIS_PREFIX,
     wx: {
       appId: value.WX_APPID,
@@ -178,6 +207,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisCommandTimeoutMs: value.REDIS_COMMAND_TIMEOUT_MS,
     userDailySendLimit: value.USER_DAILY_SEND_LIMIT,
     retentionDays: value.RETENTION_DAYS,
+    dueShards: value.DUE_SHARDS,
     consoleSessionTtlSeconds: value.CONSOLE_SESSION_TTL_SECONDS,
     trustProxy: value.TRUST_PROXY,
   };

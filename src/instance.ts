@@ -27,6 +27,7 @@ import { ConsoleQrCodes } from './services/console-qrcode';
 import { ConsoleInstanceStore } from './store/console-instance-store';
 import { ConsoleSessionStore } from './store/console-session-store';
 import { checkinRoutes } from './http/routes/checkins';
+import { commentRoutes } from './http/routes/comments';
 import { groupRoutes } from './http/routes/groups';
 import { healthRoutes } from './http/routes/health';
 import { inboxRoutes } from './http/routes/inbox';
@@ -34,6 +35,10 @@ import { metricsRoutes } from './http/routes/metrics';
 import { loginRoutes } from './http/routes/login';
 import { meRoutes } from './http/routes/me';
 import { noticeRoutes } from './http/routes/notices';
+import { searchRoutes } from './http/routes/search';
+import { noticeProgressRoutes } from './http/routes/notice-progress';
+import { NoticeProgress } from './services/notice-progress';
+import { NoticeProgressStore } from './store/notice-progress-store';
 import { preferenceRoutes } from './http/routes/preferences';
 import { promiseRoutes } from './http/routes/promises';
 import { reminderRoutes } from './http/routes/reminders';
@@ -51,6 +56,10 @@ import {
 } from './services/account-personal-data';
 import { CheckinAttendance } from './services/checkin-attendance';
 import { CheckinPersonalData } from './services/checkin-personal-data';
+import { CommentNotifier } from './services/comment-notifier';
+import { CommentPersonalData } from './services/comment-personal-data';
+import { CommentReader } from './services/comment-reader';
+import { CommentService } from './services/comment-service';
 import { CheckinQrCodes } from './services/checkin-qrcode';
 import { CheckinService } from './services/checkin-service';
 import { ContentCheckService } from './services/content-check';
@@ -70,8 +79,11 @@ import { LoginService } from './services/login-service';
 import { MeService } from './services/me-service';
 import { loadCategories, type CategoryCatalog } from './services/notice-categories';
 import { NoticeInbox } from './services/notice-inbox';
+import { NoticeActivity } from './services/notice-activity';
+import { NoticeSearch } from './services/notice-search';
 import { NoticePersonalData } from './services/notice-personal-data';
 import { NoticePublisher } from './services/notice-publisher';
+import { NoticeRetention } from './services/notice-retention';
 import { NoticeService } from './services/notice-service';
 import { NoticeStatsService } from './services/notice-stats';
 import { NotificationPersonalData } from './services/notification-personal-data';
@@ -90,9 +102,12 @@ import { SubscriptionService } from './services/subscription-service';
 import { StatsService } from './services/stats-service';
 import { AccountDataStore } from './store/account-data-store';
 import { CheckinStore } from './store/checkin-store';
+import { CommentStore } from './store/comment-store';
 import { GroupStore } from './store/group-store';
 import { InboxStore } from './store/inbox-store';
 import { Keys } from './store/keys';
+import { NoticeActivityStore } from './store/notice-activity-store';
+import { SearchIndexStore } from './store/search-index-store';
 import { BotMediaStore, BotRulesStore } from './store/bot-rules-store';
 import { ConversationStore } from './store/conversation-store';
 import { NoticeRecipientStore } from './store/notice-recipient-store';
@@ -108,6 +123,7 @@ import { ReminderStore } from './store/reminder-store';
 import { SendLimiter } from './store/send-limiter';
 import { SendPauseStore } from './store/send-pause-store';
 import { SessionStore } from './store/session-store';
+import { SessionCache } from './store/session-cache';
 import { StatsStore } from './store/stats-store';
 import { SubscriptionReportStore } from './store/subscription-report-store';
 import { TokenStore } from './store/token-store';
@@ -170,13 +186,19 @@ export class Instance {
   readonly promiseEvaluation: PromiseEvaluation;
   readonly groups: GroupService; // groups and memberships (README.md#http-api), what notices address
   readonly notices: NoticeService; // notices to groups
+  readonly noticeActivity: NoticeActivity; // reads, confirms and comments per day, for sort=hot
+  readonly noticeSearch: NoticeSearch; // the search index and GET /api/notices
   readonly noticePublisher: NoticePublisher; // their fan-out and retraction, on whichever instance claims it
+  readonly noticeRetention: NoticeRetention; // RETENTION_DAYS for notices, run by every instance
+  readonly noticeProgress: NoticeProgress; // a notice's per-minute series (the console's chart)
   readonly contentCheck: ContentCheckService; // WeChat's msg_sec_check, for every text a user writes
   readonly checkins: CheckinService; // meeting check-ins in groups
+  readonly comments: CommentService; // comments, questions and replies on notices
   readonly bot: BotService; // the bot's rule table (docs/architecture.md#customer-service)
   readonly customerService: CustomerService; // customer-service messages, the bot's answers, agents' replies
   readonly dispatcher: DeliveryPipeline;
   readonly scheduler: Scheduler;
+  readonly sessionCache: SessionCache; // sessions from memory, invalidated by Redis (started with the instance)
   readonly metrics: Metrics;
   readonly console: ConsoleAuth; // web console sign-in and sessions
   private readonly beats: InstanceBeats; // this instance in the console's instance list
@@ -188,7 +210,7 @@ export class Instance {
     const now = deps.now ?? Date.now;
     this.id = `${process.pid}-${randomBytes(3).toString('hex')}`;
     const log = logger.child({ instance: this.id });
-    this.keys = new Keys(config.redisPrefix);
+    this.keys = new Keys(config.redisPrefix, config.dueShards);
     if (!config.wx.appId || !config.wx.appSecret) throw new Error('WX_APPID and WX_APPSECRET are required');
     const catalog = deps.templates ?? loadTemplates(path.join(projectRoot(), 'config', 'templates.json'));
     this.metrics = new Metrics({
@@ -233,10 +255,21 @@ export class Instance {
       now,
     });
     const notificationStore = new NotificationStore(redis, this.keys, config.retentionDays * 86_400_000);
+    // A notice's progress over time, written by the pipeline, delivery reports and receipts.
+    const noticeProgress = (this.noticeProgress = new NoticeProgress({
+      store: new NoticeProgressStore(redis, this.keys),
+      notices: { managed: (openid, id) => this.notices.managed(openid, id) }, // made further down
+      notifications: notificationStore,
+      retentionMs: config.retentionDays * 86_400_000,
+      logger: log,
+      now,
+    }));
     this.dispatcher = new DeliveryPipeline({
       kinds: [
         new ReminderOccurrences(this.store, catalog),
-        new NotificationOccurrences(notificationStore, catalog),
+        new NotificationOccurrences(notificationStore, catalog, (n, outcome, at) =>
+          noticeProgress.pushed(n, outcome, at),
+        ),
       ],
       sender,
       admission: new Admission({
@@ -270,6 +303,7 @@ export class Instance {
       store: this.store,
       instanceId: this.id,
       onFire: this.dispatcher.fire,
+      handedOver: this.dispatcher.holds, // a sweep does not fire again what is still in flight
       logger: log,
       now,
       horizonMs: tuning.horizonMs,
@@ -284,7 +318,8 @@ export class Instance {
       retentionIntervalMs: tuning.retentionIntervalMs,
     });
 
-    const sessions = new SessionStore(redis, this.keys);
+    this.sessionCache = new SessionCache({ redis, logger: log, now, name: `tixing:sessions:${this.id}` });
+    const sessions = new SessionStore(redis, this.keys, this.sessionCache);
     this.logins = new LoginService({
       sessions,
       wechat: this.wechat,
@@ -333,7 +368,10 @@ export class Instance {
       store: groupStore,
       now,
       onRotated: (oldCode) => groupQrCodes.forget(oldCode),
-      onDeleted: (group) => groupQrCodes.forget(group.inviteCode),
+      onDeleted: async (group) => {
+        await groupQrCodes.forget(group.inviteCode);
+        await this.noticeSearch.forgetGroup(group.id); // made further down
+      },
     });
     const groupRoster = new GroupRoster({ groups: this.groups, store: groupStore, now });
     const groupQrCodes = new GroupQrCodes({
@@ -368,8 +406,32 @@ export class Instance {
       sweepIntervalMs: tuning.sweepIntervalMs,
       backlog: () => this.dispatcher.pending,
     });
-    this.notices = new NoticeService({
+    this.noticeRetention = new NoticeRetention({
       store: noticeStore,
+      recipients: noticeRecipients,
+      inbox: inboxStore,
+      groups: this.groups,
+      retentionMs: config.retentionDays * 86_400_000,
+      logger: log,
+      now,
+      intervalMs: tuning.retentionIntervalMs,
+      // Made further down; called only when a notice goes.
+      companions: [(n) => this.comments.purgeNotice(n.id), (n) => this.noticeSearch.unindex(n)],
+    });
+    const commentStore = new CommentStore(redis, this.keys);
+    this.noticeActivity = new NoticeActivity({ store: new NoticeActivityStore(redis, this.keys), now });
+    this.noticeSearch = new NoticeSearch({
+      index: new SearchIndexStore(redis, this.keys),
+      store: noticeStore,
+      recipients: noticeRecipients,
+      groups: groupStore,
+      activity: this.noticeActivity,
+      categories,
+    });
+    this.notices = new NoticeService({
+      search: this.noticeSearch,
+      store: noticeStore,
+      comments: commentStore,
       recipients: noticeRecipients,
       groups: this.groups,
       publisher: this.noticePublisher,
@@ -380,6 +442,8 @@ export class Instance {
       now,
     });
     const noticeInbox = new NoticeInbox({
+      activity: this.noticeActivity,
+      progress: noticeProgress,
       notices: this.notices,
       store: noticeStore,
       recipients: noticeRecipients,
@@ -413,6 +477,23 @@ export class Instance {
       retentionMs: config.retentionDays * 86_400_000,
       now,
     });
+    // Comments on notices (README.md#comments-and-questions); each visible one counts for sort=hot.
+    const comments = (this.comments = new CommentService({
+      notices: this.notices,
+      groups: this.groups,
+      store: commentStore,
+      contentCheck: this.contentCheck,
+      notifier: new CommentNotifier({
+        notifications: this.notifications,
+        catalog,
+        timezone: config.defaultTimezone,
+        logger: log,
+      }),
+      activity: this.noticeActivity,
+      logger: log,
+      now,
+    }));
+    const commentReader = new CommentReader({ comments, store: commentStore });
     const checkinAttendance = new CheckinAttendance({
       checkins: this.checkins,
       store: checkinStore,
@@ -438,7 +519,7 @@ export class Instance {
       quota: this.quota,
       reports: new SubscriptionReportStore(redis, this.keys),
       templateIds: new Set(catalog.keys()),
-      pushConfigured: Boolean(config.wx.token),
+      pushConfigured: Boolean(config.wx.token) && !config.wx.sandboxToken,
       now,
     });
     // Customer service and the bot (docs/architecture.md#customer-service).
@@ -494,6 +575,7 @@ export class Instance {
       logger: log,
       now,
       onDeliveryReport: (report) => this.metrics.observeDeliveryReport(report),
+      onNotificationReport: (id, result) => noticeProgress.reported(id, result),
       notifications: notificationStore,
       isErased: (openid) => sessions.isErased(openid),
       customerService: this.customerService,
@@ -569,6 +651,7 @@ export class Instance {
         }),
       )
       .add(new CheckinPersonalData(checkinStore))
+      .add(new CommentPersonalData({ store: commentStore, comments, now }))
       // After every feature that sends: their erase may still finish a notification in flight.
       .add(new NotificationPersonalData(notificationStore))
       .add(new ConversationPersonalData(conversations))
@@ -598,9 +681,12 @@ export class Instance {
         promiseRoutes({ promises: this.promises, keeping, auth }),
         groupRoutes({ groups: this.groups, roster: groupRoster, qrcodes: groupQrCodes, auth }),
         noticeRoutes({ notices: this.notices, inbox: noticeInbox, stats: noticeStats, auth }),
+        searchRoutes({ search: this.noticeSearch, auth }),
+        noticeProgressRoutes({ progress: noticeProgress, auth }),
         inboxRoutes({ inbox: noticeInbox, auth }),
         preferenceRoutes({ inbox: noticeInbox, auth }),
         checkinRoutes({ checkins: this.checkins, attendance: checkinAttendance, auth }),
+        commentRoutes({ comments, reader: commentReader, auth }),
         subscriptionRoutes({ subscriptions: this.subscriptions, auth }),
         wxMessageRoutes({ push: this.push }),
         botAdminRoutes({ bot: this.bot, auth }),
@@ -616,10 +702,13 @@ export class Instance {
   /** Starts the scheduler (loads the due slice, subscribes to changes). */
   async start(): Promise<void> {
     await this.bot.start(); // checks config/bot.json (its regexes, its images) and seeds it
+    await this.store.checkShards(); // DUE_SHARDS as the data was written, and no unmigrated data
     await this.scheduler.start();
+    await this.sessionCache.start();
     this.notifications.start();
     this.promiseEvaluation.start();
     this.noticePublisher.start();
+    this.noticeRetention.start();
     this.beats.start();
   }
 
@@ -665,10 +754,13 @@ export class Instance {
     const unlisted = this.beats.stop(); // off the console's instance list
     const evaluated = this.promiseEvaluation.stop();
     const published = this.noticePublisher.stop(); // running fan-outs give their claims back
+    const retained = this.noticeRetention.stop();
     const drained = this.dispatcher.drain(boundMs); // stops claiming at once
     await this.scheduler.stop();
+    await this.sessionCache.stop();
     await evaluated;
     await published;
+    await retained;
     await unlisted;
     const { finished, released } = await drained;
     // Requests still running get the rest of the bound; then their connections are cut.
@@ -681,6 +773,7 @@ export class Instance {
     // Bot answers of pushes already answered `success`: sent within what is left of the bound.
     await this.customerService.drain(Math.max(0, boundMs - (Date.now() - started)));
     await this.customClient.close().catch(() => undefined);
+    await this.noticeProgress.flush();
     this.metrics.close();
     this.deps.logger.info(
       { instance: this.id, ms: Date.now() - started, sendsFinished: finished, claimsReleased: released },

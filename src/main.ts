@@ -113,6 +113,15 @@ export async function main(): Promise<void> {
     const { WeChatSandbox } =
       require('./sandbox/wechat-sandbox') as typeof import('./sandbox/wechat-sandbox');
     const appSecret = randomBytes(16).toString('hex');
+    if (!config.wx.token) {
+      // No WX_TOKEN: a random one for this run, so that the sandbox's push side (a user writing
+      // to customer service, the console's conversations, delivery reports) works on a fresh
+      // `npm start`. Only the sandbox and this process know it; client reports still count as grants.
+      config = {
+        ...config,
+        wx: { ...config.wx, token: randomBytes(16).toString('hex'), sandboxToken: true },
+      };
+    }
     const sandbox = new WeChatSandbox({
       appId: SANDBOX_APPID,
       appSecret,
@@ -146,6 +155,7 @@ export async function main(): Promise<void> {
 
   const redis = await connectRedis(redisUrl, logger, 'redis', {
     commandTimeoutMs: config.redisCommandTimeoutMs,
+    cluster: config.redisCluster,
   });
   cleanups.unshift(() => closeRedis(redis));
   const instance = new Instance({ config, redis, logger });

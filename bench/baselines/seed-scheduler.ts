@@ -22,7 +22,13 @@ export class SeedScheduler {
 
   async rebuild(): Promise<void> {
     for (const job of this.jobs) job.cancel();
-    const pending = await this.redis.zRangeWithScores(this.keys.due(), 0, -1);
+    const pending = (
+      await Promise.all(
+        Array.from({ length: this.keys.dueShards }, (_, shard) =>
+          this.redis.zRangeWithScores(this.keys.due(shard), 0, -1),
+        ),
+      )
+    ).flat();
     const now = Date.now();
     this.jobs = [];
     for (const { score } of pending) {

@@ -184,6 +184,42 @@ export interface RemindView {
   skipped: { noGrant: number; muted: number; pending: number };
 }
 
+/** A comment or reply on a notice (GET /api/notices/:id/comments…). */
+export interface CommentView {
+  id: string;
+  noticeId: string;
+  parentId: string | null;
+  author: { name: string; role: 'manager' | 'member' };
+  private: boolean;
+  status: 'visible' | 'pending_review';
+  text: string;
+  canDelete: boolean;
+  createdAt: string;
+}
+
+export interface CommentThreadView extends CommentView {
+  replies: CommentView[];
+  moreReplies: boolean;
+}
+
+/** GET /api/notices/:id/progress: per-minute counts kept by the server. */
+export interface ProgressCounts {
+  sent: number;
+  delivered: number;
+  failed: number;
+  read: number;
+  confirmed: number;
+}
+
+export interface NoticeProgressView {
+  noticeId: string;
+  status: string;
+  publishedAt: string | null;
+  bucketSeconds: number;
+  buckets: (ProgressCounts & { at: string })[];
+  totals: ProgressCounts;
+}
+
 export interface CheckinView {
   id: string;
   groupId: string;
@@ -192,6 +228,8 @@ export interface CheckinView {
   endsAt: string;
   lateAfter: string | null;
   state: 'upcoming' | 'open' | 'ended';
+  titleReview?: boolean;
+  me?: { memberId: string; role: string; signed: boolean; status: string | null };
   counts: { onTime: number; late: number } | null;
 }
 

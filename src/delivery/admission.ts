@@ -31,7 +31,8 @@ const NO_GRANT = 'no subscription grant left for this template: the user must ac
  * The pipeline's admission step (docs/architecture.md#per-user-daily-send-limit), between the
  * rendering of a message and its call to WeChat: the subscription grant, the user's daily
  * allowance and the 45009 pause, checked and taken for every send admitted in one turn of the
- * event loop in one script call (SendLimiter.admit), and given back the same way (rare: a message
+ * event loop in one script call per shard of the users (SendLimiter.admit: the pause, a global
+ * key, is read once for the batch just before), and given back the same way (rare: a message
  * that did not go out).
  */
 export class Admission {

@@ -21,6 +21,7 @@ export interface ClaimTerms {
 export class Occurrence implements DeliveryHooks {
   leaseUntil = 0; // our clock's view of when the claim's lease runs out
   unwritten: DeliveryAttempt[] | undefined; // attempts Redis could not take; written before the outcome
+  stage: 'none' | 'sending' | 'recording' = 'none'; // its pipeline's send slot: held, or given up after the answer
 
   constructor(
     readonly kind: OccurrenceKind<unknown>,
@@ -72,6 +73,11 @@ export class InFlight {
 
   get size(): number {
     return this.count;
+  }
+
+  has(kind: OccurrenceKind<unknown>, id: string, slot: number): boolean {
+    const held = this.byKind.get(kind)?.get(id);
+    return held === slot || (Array.isArray(held) && held.includes(slot));
   }
 
   /** Adds `<id>:<slot>` of `kind`; false when it is there already. */

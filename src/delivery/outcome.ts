@@ -1,6 +1,6 @@
 /**
  * The one vocabulary of how an occurrence ends, shared by delivery records, the reminder's status,
- * the stats counters (stats:sends:<day>, one field per outcome) and the metrics' `result` label.
+ * the stats counters (stats:{u<shard>}:sends:<day>, one field per outcome) and the metrics' `result` label.
  * It imports nothing, so that src/domain can derive the reminder's status from it.
  */
 export const OUTCOMES = ['sent', 'failed', 'missed', 'no_quota', 'rate_limited'] as const;

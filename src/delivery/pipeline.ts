@@ -54,7 +54,11 @@ export class DeliveryPipeline {
   private head = 0;
   // Claims this instance holds right now, so a stop that cannot wait for them gives them back.
   private readonly held = new Set<Occurrence>();
-  private active = 0;
+  private active = 0; // occurrences being claimed, waiting for a send slot, sending, or recording
+  private sending = 0; // of which holding a send slot: at most `concurrency`
+  private recording = 0; // of which answered, their outcome being written (slot already free)
+  private readonly slotWaiters: (() => void)[] = []; // claimed, waiting for a send slot, in order
+  private readonly ahead: number; // how many beyond `concurrency` may be claimed ahead
   private accepting = true;
   private readonly terms: ClaimTerms;
   private readonly now: () => number;
@@ -70,6 +74,13 @@ export class DeliveryPipeline {
       now: this.now,
       abandoned: false,
     };
+    // A queue of due occurrences is claimed a little ahead of the sends (a quarter of the send
+    // slots): a slot that frees goes straight on to a claimed occurrence instead of first waiting
+    // a round trip for its claim. A claim taken ahead is held only until a slot frees
+    // (milliseconds); one an instance dies holding is taken over after its lease like any other,
+    // never sent twice: nothing was sent for it. Kept small so that instances sharing a spike
+    // still share it.
+    this.ahead = Math.ceil(options.concurrency / 4);
     for (const kind of options.kinds) this.register(kind);
     this.first = options.kinds[0]?.name ?? '';
   }
@@ -91,6 +102,12 @@ export class DeliveryPipeline {
 
   /** The scheduler's onFire: an occurrence of the first kind (reminders). */
   fire = (id: string, slot: number): void => this.submit(this.first, id, slot);
+
+  /** True while the occurrence `fire` was given is queued or in flight here (the scheduler's handedOver). */
+  holds = (id: string, slot: number): boolean => {
+    const kind = this.kinds.get(this.first);
+    return kind !== undefined && this.inFlight.has(kind, id, slot);
+  };
 
   /** Queues the occurrence `<id>:<slot>` of `kindName` unless it is already queued here. */
   submit(kindName: string, id: string, slot: number): void {
@@ -136,7 +153,10 @@ export class DeliveryPipeline {
   }
 
   private pump(): void {
-    while (this.active < this.options.concurrency && this.head < this.queue.length) {
+    while (
+      this.active - this.recording < this.options.concurrency + this.ahead &&
+      this.head < this.queue.length
+    ) {
       const next = this.queue[this.head++] as Occurrence;
       this.active += 1;
       void this.run(next);
@@ -162,6 +182,7 @@ export class DeliveryPipeline {
         'occurrence not finished; it will be retried',
       );
     } finally {
+      if (o.stage === 'recording') this.recording -= 1;
       this.inFlight.delete(o);
       this.active -= 1;
       this.pump();
@@ -173,17 +194,51 @@ export class DeliveryPipeline {
     if (!this.accepting || this.options.sender.pausedHere) return;
     const item = await o.claim();
     if (item === null) return;
-    if (!this.accepting) {
-      // Claimed while the stop began: hand it straight back rather than start a send.
-      await o.release();
-      return;
-    }
     this.held.add(o);
     try {
-      await this.send(o, item);
+      await this.sendSlot();
+      o.stage = 'sending';
+      try {
+        if (!this.accepting) {
+          // Claimed while the stop began: hand it straight back rather than start a send.
+          await o.release();
+          return;
+        }
+        await this.send(o, item);
+      } finally {
+        this.freeSlot(o);
+      }
     } finally {
       this.held.delete(o);
     }
+  }
+
+  /**
+   * Gives up `o`'s send slot once WeChat has answered (or no call is to be made): the next claimed
+   * occurrence sends while this one's outcome is written. At most `concurrency` calls are ever at
+   * WeChat; writing outcomes does not hold them back.
+   */
+  private freeSlot(o: Occurrence): void {
+    if (o.stage !== 'sending') return;
+    o.stage = 'recording';
+    this.sending -= 1;
+    this.recording += 1;
+    this.slotWaiters.shift()?.();
+    this.pump();
+  }
+
+  /** Resolves once this occurrence may send: fewer than `concurrency` are sending. */
+  private sendSlot(): Promise<void> | void {
+    if (this.sending < this.options.concurrency) {
+      this.sending += 1;
+      return;
+    }
+    return new Promise<void>((resolve) =>
+      this.slotWaiters.push(() => {
+        this.sending += 1;
+        resolve();
+      }),
+    );
   }
 
   private async send(o: Occurrence, item: unknown): Promise<void> {
@@ -204,6 +259,7 @@ export class DeliveryPipeline {
     } else {
       outcome = await this.deliver(o, item, sendAt, deadline);
     }
+    this.freeSlot(o);
     if (outcome.status === 'paused') {
       // WeChat's daily quota: give the occurrence back untouched; it is retried when sends resume.
       await o.release();

@@ -48,7 +48,7 @@ export interface PromiseRecord {
   endedAt: number | null;
   endedBy: string | null; // openid of the party who ended it
   requestHash?: string; // the create's Idempotency-Key fingerprint
-  idempotencyKey?: string; // an `ask`'s Idempotency-Key (`idem:<openid>:<key>` names it; erased with it)
+  idempotencyKey?: string; // an `ask`'s Idempotency-Key (`idem:…:<openid>:<key>` names it; erased with it)
 }
 
 /** `HH:mm` of a promise's daily time. */

@@ -548,6 +548,33 @@ export const CATALOGUE = {
     meaning:
       'five wrong codes within a minute: signing in to this check-in is refused until the minute has passed (errmsg says when)',
   },
+  COMMENT_FORBIDDEN: {
+    errcode: 40370,
+    status: 403,
+    type: ForbiddenError,
+    meaning:
+      "only a comment's author deletes it; only the managers of the notice's groups delete others', approve comments held for review and list them",
+  },
+  COMMENT_NOT_FOUND: {
+    errcode: 40470,
+    status: 404,
+    type: NotFoundError,
+    meaning:
+      'no comment with this id on the notice, or one the caller may not see (a private question or a comment held for review of someone else)',
+  },
+  COMMENTS_CLOSED: {
+    errcode: 40970,
+    status: 409,
+    type: ConflictError,
+    meaning: 'the notice is not published (scheduled, cancelled or retracted): it takes no comments now',
+  },
+  COMMENT_RATE_LIMITED: {
+    errcode: 42970,
+    status: 429,
+    type: RateLimitedError,
+    meaning:
+      'more than 10 comments and replies within a minute from one person: nothing was stored; `Retry-After` says when to try again',
+  },
   CONVERSATION_NOT_FOUND: {
     errcode: 40460,
     status: 404,

@@ -361,6 +361,19 @@ export const checkinTooManyWrong = factory(
   (waitSeconds: number) => `five wrong codes within a minute: try again in ${waitSeconds} s`,
 );
 
+// Comments on notices.
+export const commentForbidden = factory('COMMENT_FORBIDDEN', (what: string) => `only ${what}`);
+export const commentNotFound = factory('COMMENT_NOT_FOUND', () => 'comment not found');
+export const commentsClosed = factory(
+  'COMMENTS_CLOSED',
+  (status: string) => `the notice is ${status}: it takes no comments`,
+);
+export const commentRateLimited = factory(
+  'COMMENT_RATE_LIMITED',
+  (limit: number, waitSeconds: number) =>
+    `at most ${limit} comments and replies a minute: try again in ${waitSeconds} s`,
+);
+
 // Customer service and the bot (docs/architecture.md#customer-service).
 export const conversationNotFound = factory(
   'CONVERSATION_NOT_FOUND',

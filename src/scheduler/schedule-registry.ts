@@ -10,6 +10,9 @@ export interface ReconcileCounts {
 export interface ScheduleRegistryOptions {
   onFire: (id: string, fireAt: number) => void; // called when a job's time comes (or has come)
   now?: () => number;
+  // True while what onFire was handed for (id, fireAt) is still queued or in flight: a reconcile
+  // does not fire it again. During a spike every sweep finds thousands of those in the due index.
+  handedOver?: (id: string, fireAt: number) => boolean;
 }
 
 // One node-schedule job per distinct fire instant, shared by every id due then. node-schedule runs
@@ -81,7 +84,13 @@ export class ScheduleRegistry {
    */
   reconcile(wanted: Map<string, number>, owns: (fireAt: number) => boolean = () => true): ReconcileCounts {
     const counts: ReconcileCounts = { added: 0, removed: 0, rescheduled: 0, unchanged: 0 };
-    for (const [id, fireAt] of wanted) counts[this.upsert(id, fireAt)] += 1;
+    const handedOver = this.options.handedOver;
+    for (const [id, fireAt] of wanted) {
+      // Fired already and not finished: leave it to the holder; once it lets go (sent, or dropped
+      // because its claim failed) the next reconcile fires it again if it is still due.
+      if (handedOver && !this.entries.has(id) && handedOver(id, fireAt)) counts.unchanged += 1;
+      else counts[this.upsert(id, fireAt)] += 1;
+    }
     for (const [id, fireAt] of [...this.entries]) {
       if (!wanted.has(id) && owns(fireAt) && this.remove(id)) counts.removed += 1;
     }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logger';
 import type { Keys } from '../store/keys';
-import type { Redis } from '../store/redis';
+import { isCluster, publishChannel, subscribeChannel, type Redis } from '../store/redis';
 import type { ReminderStore } from '../store/reminder-store';
 import type { Retention } from './retention';
 import { ScheduleRegistry, type ReconcileCounts } from './schedule-registry';
@@ -12,6 +12,7 @@ export interface SchedulerOptions {
   store: ReminderStore;
   instanceId: string;
   onFire: (id: string, fireAt: number) => void; // the dispatcher
+  handedOver?: (id: string, fireAt: number) => boolean; // the dispatcher still holds what it was fired
   logger: Logger;
   now?: () => number;
   horizonMs?: number; // occurrences held as timers, default 15 min
@@ -40,7 +41,7 @@ export interface ReloadReply extends ReconcileCounts {
  */
 export class Scheduler {
   readonly registry: ScheduleRegistry;
-  private subscriber: Redis | undefined;
+  private unsubscribe: (() => Promise<void>) | undefined;
   private timer: NodeJS.Timeout | undefined;
   private sweeping: Promise<ReconcileCounts | undefined> | undefined;
   private purging: Promise<void> | undefined;
@@ -51,14 +52,22 @@ export class Scheduler {
   constructor(private readonly options: SchedulerOptions) {
     this.now = options.now ?? Date.now;
     this.horizonMs = options.horizonMs ?? 15 * 60_000;
-    this.registry = new ScheduleRegistry({ onFire: options.onFire, now: this.now });
-    this.announcer = {
-      channel: options.keys.eventsChannel(),
-      // As publishUpsert: a scheduler that is not running holds no timers of its own.
-      applyHere: (id, fireAt) => {
-        if (this.running) this.apply({ op: 'upsert', id, fireAt });
-      },
-    };
+    this.registry = new ScheduleRegistry({
+      onFire: options.onFire,
+      now: this.now,
+      ...(options.handedOver ? { handedOver: options.handedOver } : {}),
+    });
+    // On a cluster the instances listen on a sharded channel, which a script's PUBLISH never
+    // reaches: there the caller publishes after the script (publishUpsert).
+    this.announcer = isCluster(options.redis)
+      ? undefined
+      : {
+          channel: options.keys.eventsChannel(),
+          // As publishUpsert: a scheduler that is not running holds no timers of its own.
+          applyHere: (id, fireAt) => {
+            if (this.running) this.apply({ op: 'upsert', id, fireAt });
+          },
+        };
   }
 
   get running(): boolean {
@@ -71,11 +80,12 @@ export class Scheduler {
 
   async start(): Promise<void> {
     if (this.timer) return;
-    const subscriber = this.options.redis.duplicate();
-    subscriber.on('error', () => undefined); // the main client already reports connection loss
-    await subscriber.connect();
-    await subscriber.subscribe(this.options.keys.eventsChannel(), (message) => this.onEvent(message));
-    this.subscriber = subscriber;
+    // Sharded pub/sub on a cluster, plain otherwise (src/store/redis.ts).
+    this.unsubscribe = await subscribeChannel(
+      this.options.redis,
+      this.options.keys.eventsChannel(),
+      (message) => this.onEvent(message),
+    );
     await this.reconcile();
     this.timer = setInterval(() => void this.sweep(), this.options.sweepIntervalMs ?? 2000);
     this.timer.unref();
@@ -87,9 +97,9 @@ export class Scheduler {
     await this.sweeping;
     await this.purging;
     this.registry.close();
-    const subscriber = this.subscriber;
-    this.subscriber = undefined;
-    if (subscriber?.isOpen) await subscriber.close().catch(() => subscriber.destroy());
+    const unsubscribe = this.unsubscribe;
+    this.unsubscribe = undefined;
+    await unsubscribe?.();
   }
 
   /** Diffs the registry against the due index (start, sweep, reload-jobs). */
@@ -107,14 +117,14 @@ export class Scheduler {
    * For a write script that publishes its own upsert event (create-reminder.lua): the channel to
    * give it, and what this instance does at once with the change the script announced.
    */
-  readonly announcer: { channel: string; applyHere(id: string, fireAt: number): void };
+  readonly announcer: { channel: string; applyHere(id: string, fireAt: number): void } | undefined;
 
   /** Announces a change to every instance (this one included, applied at once). */
   async publishUpsert(id: string, fireAt: number | null): Promise<void> {
     const event: ScheduleEvent = fireAt === null ? { op: 'remove', id } : { op: 'upsert', id, fireAt };
     // A scheduler that is not running (not started, or stopped) holds no timers of its own.
     if (this.running) this.apply(event);
-    await this.options.redis.publish(this.options.keys.eventsChannel(), JSON.stringify(event));
+    await publishChannel(this.options.redis, this.options.keys.eventsChannel(), JSON.stringify(event));
   }
 
   private async sweep(): Promise<void> {
@@ -187,7 +197,8 @@ export class Scheduler {
     void this.reconcile().then(
       (counts) => {
         const reply: ReloadReply = { instance: this.options.instanceId, held: this.registry.size, ...counts };
-        return this.options.redis.publish(
+        return publishChannel(
+          this.options.redis,
           this.options.keys.reloadReplyChannel(event.replyTo),
           JSON.stringify(reply),
         );
@@ -203,27 +214,24 @@ export class Scheduler {
  */
 export async function requestReload(redis: Redis, keys: Keys, timeoutMs = 5000): Promise<ReloadReply[]> {
   const replyTo = randomUUID();
-  const listener = redis.duplicate();
-  listener.on('error', () => undefined);
-  await listener.connect();
   const replies: ReloadReply[] = [];
+  let expected = Infinity;
+  let done: () => void = () => undefined;
+  const finished = new Promise<void>((resolve) => (done = resolve));
+  const unsubscribe = await subscribeChannel(redis, keys.reloadReplyChannel(replyTo), (message) => {
+    replies.push(JSON.parse(message) as ReloadReply);
+    if (replies.length >= expected) done();
+  });
   try {
-    let expected = Infinity;
-    let done: () => void = () => undefined;
-    const finished = new Promise<void>((resolve) => (done = resolve));
-    await listener.subscribe(keys.reloadReplyChannel(replyTo), (message) => {
-      replies.push(JSON.parse(message) as ReloadReply);
-      if (replies.length >= expected) done();
-    });
     const event: ScheduleEvent = { op: 'reload', replyTo };
-    expected = await redis.publish(keys.eventsChannel(), JSON.stringify(event));
+    expected = await publishChannel(redis, keys.eventsChannel(), JSON.stringify(event));
     if (expected > replies.length) {
       const timer = setTimeout(done, timeoutMs);
       await finished;
       clearTimeout(timer);
     }
   } finally {
-    await listener.close().catch(() => listener.destroy());
+    await unsubscribe();
   }
   return replies;
 }

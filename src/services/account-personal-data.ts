@@ -64,8 +64,11 @@ export interface SubscriptionsExport {
 export class SubscriptionPersonalData implements PersonalData {
   readonly name = 'subscriptions';
   readonly families: readonly KeyFamily[] = [
-    { pattern: 'quota:<openid>', about: 'hash: templateId → one-time grants left' },
-    { pattern: 'user:<openid>:subscriptions', about: 'hash: templateId → last reported popup result' },
+    { pattern: 'quota:{u<shard>}:<openid>', about: 'hash: templateId → one-time grants left' },
+    {
+      pattern: 'user:{u<shard>}:<openid>:subscriptions',
+      about: 'hash: templateId → last reported popup result',
+    },
   ];
 
   constructor(private readonly store: Pick<AccountDataStore, 'quota' | 'reports' | 'eraseSubscriptions'>) {}
@@ -88,7 +91,10 @@ export class SubscriptionPersonalData implements PersonalData {
 export class DailySendsPersonalData implements PersonalData {
   readonly name = 'dailySends';
   readonly families: readonly KeyFamily[] = [
-    { pattern: 'user:<openid>:sends:<day>', about: 'string with TTL: subscribe messages sent that day' },
+    {
+      pattern: 'user:{u<shard>}:<openid>:sends:<day>',
+      about: 'string with TTL: subscribe messages sent that day',
+    },
   ];
 
   constructor(

@@ -13,7 +13,10 @@ export interface CheckinExport {
 }
 
 const FAMILIES: readonly KeyFamily[] = [
-  { pattern: 'user:<openid>:checkins', about: 'zset: the check-ins the user signed in to or tried to' },
+  {
+    pattern: 'user:{u<shard>}:<openid>:checkins',
+    about: 'zset: the check-ins the user signed in to or tried to',
+  },
   {
     pattern: 'checkin:<tag>:signs',
     about: "hash of a check-in: openid → the member's sign-in (memberId, status, time, distance)",

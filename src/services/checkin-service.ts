@@ -66,6 +66,12 @@ export interface CheckinSnapshot {
   now: number;
 }
 
+/** `GET /api/groups/:id/checkins`: one page of a group's check-ins. */
+export interface CheckinPage {
+  items: CheckinSnapshot[];
+  nextCursor: string | null; // the last id read; null on the last page
+}
+
 /** `GET /api/checkins/:id/code`: the code shown now, when it rotates, and the QR code. */
 export interface CodeSnapshot {
   checkin: Checkin;
@@ -129,8 +135,40 @@ export class CheckinService {
       onTime: 0,
       late: 0,
     };
-    await store.create(checkin, this.expiry(checkin));
+    const expireAt = this.expiry(checkin);
+    // The group's index (another slot) is written beside the record, in the same round trip.
+    await Promise.all([store.create(checkin, expireAt), store.indexGroup(groupId, checkin.id, expireAt)]);
     return { checkin, me, sign: null, manager: true, now };
+  }
+
+  /**
+   * A group's check-ins, newest first: all of them, with their counts, for its managers; for a
+   * member only those not ended (the ones they may still sign), with their own sign-in. A page
+   * reads `limit` ids of the index, so a member's page may be shorter; `nextCursor` goes on.
+   */
+  async list(
+    openid: string,
+    groupId: string,
+    page: { cursor?: string; limit: number },
+  ): Promise<CheckinPage> {
+    const { store, groups, now: clock } = this.deps;
+    const me = await groups.access(groupId, openid, 'member');
+    const manager = groups.isManager(me);
+    const ids = await store.groupCheckinIds(groupId, page.cursor, page.limit);
+    const [checkins, signs] = await Promise.all([store.getMany(ids), store.signsOf(ids, openid)]);
+    const now = clock();
+    const items: CheckinSnapshot[] = [];
+    const gone: string[] = [];
+    ids.forEach((id, i) => {
+      const checkin = checkins[i];
+      if (!checkin || checkin.groupId !== groupId) gone.push(id);
+      else if (manager || now <= checkin.endsAt) {
+        items.push({ checkin, me, sign: signs[i] ?? null, manager, now });
+      }
+    });
+    await store.unindexGroup(groupId, gone); // expired with RETENTION_DAYS: healed here
+    const last = ids[ids.length - 1];
+    return { items, nextCursor: ids.length === page.limit && last ? last : null };
   }
 
   /** The check-in with the caller's own sign-in (members). */

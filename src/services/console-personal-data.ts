@@ -14,7 +14,7 @@ const FAMILIES: readonly KeyFamily[] = [
     notExported: ['csrf'], // the session's CSRF token: a secret of the session
   },
   {
-    pattern: 'user:<openid>:console-sessions',
+    pattern: 'user:{u<shard>}:<openid>:console-sessions',
     about: 'zset: the digests of the user’s console session tokens by expiry',
     notExported: ['members'], // digests of bearer secrets: nothing a person needs, nothing to show
   },

@@ -26,8 +26,8 @@ const ERASE_ATTEMPTS = 5;
 const CHANGED = CATALOGUE.GROUP_MEMBER_CHANGED.errcode;
 
 const FAMILIES: readonly KeyFamily[] = [
-  { pattern: 'user:<openid>:groups', about: 'zset: the groups the user belongs to' },
-  { pattern: 'user:<openid>:owned-groups', about: 'zset: the groups the user owns' },
+  { pattern: 'user:{u<shard>}:<openid>:groups', about: 'zset: the groups the user belongs to' },
+  { pattern: 'user:{u<shard>}:<openid>:owned-groups', about: 'zset: the groups the user owns' },
   {
     pattern: 'group:<tag>:members',
     about: 'hash of a group: openid → the member (role, tags, display name, student number)',

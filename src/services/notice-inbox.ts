@@ -5,6 +5,8 @@ import type { NoticeRecipientStore, Receipt } from '../store/notice-recipient-st
 import type { NoticeStore } from '../store/notice-store';
 import type { CategoryCatalog } from './notice-categories';
 import type { NoticeAccess, NoticeService } from './notice-service';
+import type { NoticeProgress } from './notice-progress';
+import type { NoticeActivity } from './notice-activity';
 
 /** One entry of an inbox: the notice and the reader's receipt. */
 export interface InboxEntry {
@@ -31,6 +33,8 @@ export class NoticeInbox {
       inbox: InboxStore;
       categories: CategoryCatalog;
       now: () => number;
+      progress?: Pick<NoticeProgress, 'receipt'>; // the notice's progress series (first reads, confirms)
+      activity?: Pick<NoticeActivity, 'receipt'>; // the hot ranking's counters (first reads, confirms)
     },
   ) {}
 
@@ -109,8 +113,11 @@ export class NoticeInbox {
     if (!access.recipient || notice.publishedAt === null) throw noticeNotARecipient();
     if (notice.status === 'retracted' || notice.status === 'cancelled') throw noticeNotFound();
     if (confirm && !notice.requireConfirm) throw noticeConfirmNotAsked();
-    const marked = await recipients.markRead(id, openid, now(), confirm);
+    const at = now();
+    const marked = await recipients.markRead(id, openid, at, confirm);
     if (!marked) throw noticeNotARecipient();
+    await this.deps.progress?.receipt(id, marked, at);
+    await this.deps.activity?.receipt(id, marked, at);
     await inbox.markRead(openid, inboxMember(notice.publishedAt, id), notice.category);
     return this.deps.notices.view(openid, id);
   }

@@ -1,7 +1,8 @@
 import { inboxMember, type Notice, type NoticeJob, type Recipient } from '../domain/notice';
 import type { JobClaim } from '../store/notice-store';
 import { resolveAudience } from './notice-audience';
-import { noticeNotification } from './notice-push';
+import { noticePushContent } from './notice-push';
+import { NotificationRenderError, type PreparedNotification } from './notification-service';
 import type { NoticePublisherOptions } from './notice-publisher';
 
 /** Chunks a fan-out step works on at once (NoticePublisherOptions.chunksPerStep's default). */
@@ -18,6 +19,7 @@ const PACE_MAX_MS = 5000; // the longest a step waits for the backlog (well with
 export class Job {
   private cursor: number;
   private recipients: number | null;
+  private readonly pushes = new Map<string, PreparedNotification | null>(); // by first audience group
 
   constructor(
     private readonly options: NoticePublisherOptions,
@@ -134,27 +136,61 @@ export class Job {
   /** Hands one push per recipient of the chunk who is not muted and has none yet, and records them. */
   private async push(chunk: Recipient[]): Promise<void> {
     const { notice } = this;
-    const category = this.options.categories.get(notice.category);
+    const due = chunk.filter((r) => r.notificationId === null && !r.muted);
+    const byGroup = new Map<string, Recipient[]>();
+    for (const r of due) {
+      const groupId = r.groups[0] ?? '';
+      const members = byGroup.get(groupId);
+      if (members) members.push(r);
+      else byGroup.set(groupId, [r]);
+    }
+    await Promise.all(
+      [...byGroup].map(async ([groupId, members]) => {
+        const prepared = this.prepared(groupId);
+        if (!prepared) return;
+        const made = await this.options.notifications.sendPrepared(
+          prepared,
+          members.map((r) => ({ openid: r.openid, dedupe: `notice:${notice.id}:r${r.index}` })),
+        );
+        members.forEach((r, i) => (r.notificationId = made[i]?.id ?? null));
+      }),
+    );
+    await this.options.recipients.saveRecipients(notice.id, chunk); // their pushes, and who muted
+  }
+
+  /**
+   * The push to the members of `groupId`, rendered and checked once for the whole fan-out (the
+   * create checked it already; a category or template changed since is caught here, once); null
+   * when it cannot be sent: the inbox entries stand, their pushes stay pending.
+   */
+  private prepared(groupId: string): PreparedNotification | null {
+    const known = this.pushes.get(groupId);
+    if (known !== undefined) return known;
+    const { notice, options } = this;
+    const category = options.categories.get(notice.category);
+    let prepared: PreparedNotification | null = null;
     if (!category) {
-      // Removed from config/categories.json since: the inbox entries stand, no template to push with.
-      this.options.logger.warn(
+      // Removed from config/categories.json since: no template to push with.
+      options.logger.warn(
         { notice: notice.id, category: notice.category },
         'notice category unknown: no pushes',
       );
-      return;
+    } else {
+      const published = { ...notice, publishedAt: this.claim.publishedAt };
+      try {
+        prepared = options.notifications.prepare(
+          noticePushContent(published, category, groupId, { timezone: options.timezone }),
+        );
+      } catch (err) {
+        if (!(err instanceof NotificationRenderError)) throw err;
+        options.logger.warn(
+          { notice: notice.id, group: groupId, err: err.message },
+          'notice push cannot be rendered: no pushes',
+        );
+      }
     }
-    const due = chunk.filter((r) => r.notificationId === null && !r.muted);
-    const published = { ...notice, publishedAt: this.claim.publishedAt };
-    const made = await this.options.notifications.send(
-      due.map((r) =>
-        noticeNotification(published, category, r, {
-          timezone: this.options.timezone,
-          dedupe: `notice:${notice.id}:r${r.index}`,
-        }),
-      ),
-    );
-    due.forEach((r, i) => (r.notificationId = made[i]?.id ?? null));
-    await this.options.recipients.saveRecipients(notice.id, chunk);
+    this.pushes.set(groupId, prepared);
+    return prepared;
   }
 
   private async advance(

@@ -14,7 +14,7 @@ export interface NoticePublisherOptions {
   recipients: NoticeRecipientStore;
   inbox: InboxStore;
   groups: Pick<NoticeGroups, 'members' | 'membersById'>;
-  notifications: Pick<NotificationService, 'send'>;
+  notifications: Pick<NotificationService, 'prepare' | 'sendPrepared'>;
   categories: CategoryCatalog;
   instanceId: string;
   timezone: string; // DEFAULT_TIMEZONE: the zone pushes show the publication time in

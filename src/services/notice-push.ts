@@ -7,11 +7,11 @@
  * characters, a display name) is shortened to fit its field, since the publisher cannot fix it in
  * the notice.
  */
-import { noticePage, URGENCY_TEXT, type Notice, type Recipient } from '../domain/notice';
+import { noticePage, URGENCY_TEXT, type Notice } from '../domain/notice';
 import { fieldRuleViolation } from '../wechat/field-rules';
 import { validateReminderTemplate, type TemplateCatalog } from '../wechat/templates';
 import { pushData, type NoticeCategory, type NoticeFieldRole } from './notice-categories';
-import type { NotificationInput } from './notification-service';
+import type { NotificationContent } from './notification-service';
 
 const ELLIPSIS = '…';
 
@@ -40,16 +40,18 @@ function values(notice: PushedNotice, category: NoticeCategory, groupId: string)
   return { title: notice.title, detail: group, data: pushData(category, roles) };
 }
 
-/** The notification that pushes `notice` to one recipient; `dedupe` makes a resumed fan-out send it once. */
-export function noticeNotification(
+/**
+ * What the push of `notice` says to the members of `groupId` (the recipient's first audience
+ * group): the same for all of them, so a fan-out renders and checks it once per group.
+ */
+export function noticePushContent(
   notice: PushedNotice & { publishedAt: number },
   category: NoticeCategory,
-  recipient: Pick<Recipient, 'openid' | 'groups'>,
-  options: { timezone: string; dedupe: string },
-): NotificationInput {
-  const { title, detail, data } = values(notice, category, recipient.groups[0] ?? '');
+  groupId: string,
+  options: { timezone: string },
+): NotificationContent {
+  const { title, detail, data } = values(notice, category, groupId);
   return {
-    openid: recipient.openid,
     templateId: category.templateId,
     page: noticePage(notice.id),
     title,
@@ -57,7 +59,6 @@ export function noticeNotification(
     timezone: options.timezone,
     fireAt: notice.publishedAt,
     data,
-    dedupe: options.dedupe,
     source: `notice:${notice.id}`,
   };
 }

@@ -12,6 +12,7 @@ import type { NoticeStore } from '../store/notice-store';
 import type { TemplateCatalog } from '../wechat/templates';
 import type { CategoryCatalog } from './notice-categories';
 import type { NoticePublisher } from './notice-publisher';
+import type { NoticeSearch } from './notice-search';
 import type { NotificationService } from './notification-service';
 import { checkNotice, type NoticeContent, type NoticeGroups, type NoticeInput } from './notice-rules';
 import { CLEAN_SHAPE, type Shape } from './reminder-rules';
@@ -28,6 +29,8 @@ export interface NoticeServiceDeps {
   catalog: TemplateCatalog;
   timezone: string; // DEFAULT_TIMEZONE
   now: () => number;
+  comments?: { publicCount(noticeId: string): Promise<number> }; // the comment count a notice shows
+  search?: Pick<NoticeSearch, 'index' | 'unindex'>; // the search index, kept with every write
 }
 
 /** How the caller stands to a notice: manages it (every group of its audience), manages one of its groups, receives it. */
@@ -37,6 +40,7 @@ export interface NoticeAccess {
   managesSome: boolean; // a manager of at least one of them: may read it
   /** The caller as a recipient, with their state; null: not a recipient (or not resolved yet). */
   recipient: { record: Recipient; receipt: Receipt; state: RecipientState } | null;
+  comments: number; // its public comments, seen by every reader (src/services/comment-service.ts)
 }
 
 /**
@@ -87,10 +91,14 @@ export class NoticeService {
       ...(idempotency ? { requestHash: idempotency.fingerprint, idempotencyKey: idempotency.key } : {}),
     };
     if (!(await store.create(notice))) return { access: await this.access(openid, id), replayed: true };
+    await this.deps.search?.index(notice);
     // The fan-out runs after the answer (and, should this instance die, on another one).
     if (!scheduled) this.deps.publisher.kick(id);
     // The record just written is the answer; its author manages every group it addresses.
-    return { access: { notice, manages: true, managesSome: true, recipient: null }, replayed: false };
+    return {
+      access: { notice, manages: true, managesSome: true, recipient: null, comments: 0 },
+      replayed: false,
+    };
   }
 
   /** The notice as the caller may see it: 404 unless a recipient or a manager of one of its groups. */
@@ -129,6 +137,7 @@ export class NoticeService {
     if (result === '') throw noticeNotFound();
     if (result !== 'ok') throw noticeNotEditable(result);
     await store.schedule(id, content.publishAt);
+    await this.deps.search?.index({ ...notice, ...content }, notice);
     return this.view(openid, id);
   }
 
@@ -145,6 +154,7 @@ export class NoticeService {
     }
     const outcome = await store.delete(id, now());
     if (outcome === 'gone') throw noticeNotFound();
+    await this.deps.search?.unindex(access.notice);
     if (outcome === 'retracted') this.deps.publisher.kick(id);
     return this.access(openid, id);
   }
@@ -154,10 +164,11 @@ export class NoticeService {
     const { store, recipients, groups } = this.deps;
     const notice = /^\d{1,15}$/.test(id) ? await store.get(id) : null;
     if (!notice) throw noticeNotFound();
-    const [memberships, recipient, receipts] = await Promise.all([
+    const [memberships, recipient, receipts, comments] = await Promise.all([
       Promise.all(notice.audience.groups.map((g) => groups.membership(g, openid))),
       recipients.recipient(id, openid),
       recipients.receipts(id, [openid]),
+      this.deps.comments ? this.deps.comments.publicCount(id) : 0,
     ]);
     const managed = memberships.map((m) => groups.isManager(m));
     let mine: NoticeAccess['recipient'] = null;
@@ -173,6 +184,7 @@ export class NoticeService {
       manages: managed.length > 0 && managed.every(Boolean),
       managesSome: managed.some(Boolean),
       recipient: mine,
+      comments,
     };
   }
 

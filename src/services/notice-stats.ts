@@ -11,7 +11,7 @@ import type { NoticeRecipientStore, Receipt } from '../store/notice-recipient-st
 import type { NoticeStore } from '../store/notice-store';
 import type { QuotaStore } from '../store/quota-store';
 import type { CategoryCatalog } from './notice-categories';
-import { noticeNotification } from './notice-push';
+import { noticePushContent } from './notice-push';
 import type { NoticeService } from './notice-service';
 import type { NotificationService } from './notification-service';
 
@@ -75,7 +75,7 @@ export class NoticeStatsService {
       notices: Pick<NoticeService, 'managed'>;
       store: NoticeStore;
       recipients: NoticeRecipientStore;
-      notifications: Pick<NotificationService, 'states' | 'send'>;
+      notifications: Pick<NotificationService, 'states' | 'prepare' | 'sendPrepared'>;
       quota: Pick<QuotaStore, 'remaining'>;
       quotaMode: 'enforce' | 'ignore';
       categories: CategoryCatalog;
@@ -155,15 +155,23 @@ export class NoticeStatsService {
       else due.push(row.recipient);
     });
     const published = { ...notice, publishedAt: notice.publishedAt };
-    const made = await this.deps.notifications.send(
-      due.map((r) =>
-        noticeNotification(published, category, r, {
-          timezone: this.deps.timezone,
-          dedupe: `notice:${id}:remind${slot.remind}:r${r.index}`,
-        }),
-      ),
-    );
-    due.forEach((r, i) => (r.notificationId = made[i]?.id ?? r.notificationId));
+    // One push per first audience group, checked once for all its recipients (as the fan-out's).
+    const byGroup = new Map<string, Recipient[]>();
+    for (const r of due) {
+      const members = byGroup.get(r.groups[0] ?? '');
+      if (members) members.push(r);
+      else byGroup.set(r.groups[0] ?? '', [r]);
+    }
+    for (const [groupId, members] of byGroup) {
+      const prepared = this.deps.notifications.prepare(
+        noticePushContent(published, category, groupId, { timezone: this.deps.timezone }),
+      );
+      const made = await this.deps.notifications.sendPrepared(
+        prepared,
+        members.map((r) => ({ openid: r.openid, dedupe: `notice:${id}:remind${slot.remind}:r${r.index}` })),
+      );
+      members.forEach((r, i) => (r.notificationId = made[i]?.id ?? r.notificationId));
+    }
     await recipients.saveRecipients(id, due); // their state now follows the remind's push
     result.reminded = due.length;
     return result;

@@ -4,7 +4,7 @@ import type { Notification } from '../domain/notification';
 import type { DeliveryAttempt } from '../domain/reminder';
 import type { Logger } from '../logger';
 import { isRedisUnavailable } from '../store/redis';
-import type { NewNotification, NotificationState, NotificationStore } from '../store/notification-store';
+import type { NotificationState, NotificationStore, SharedDraft } from '../store/notification-store';
 import { TemplateRenderError, validateReminderTemplate, type TemplateCatalog } from '../wechat/templates';
 
 /** One subscribe message for one person, as a feature asks for it. */
@@ -20,6 +20,24 @@ export interface NotificationInput {
   at?: number; // when to send (ms); default now
   dedupe?: string; // the same key twice → stored and sent once (the first id is returned)
   source?: string; // what sent it, e.g. `promise:12` (export, debugging)
+}
+
+/** What a notification says, whoever receives it: a NotificationInput without its recipient and dedupe key. */
+export type NotificationContent = Omit<NotificationInput, 'openid' | 'dedupe'>;
+
+/** One recipient of a prepared notification. */
+export interface PreparedRecipient {
+  openid: string;
+  dedupe?: string;
+}
+
+/**
+ * A notification's content, checked once against its template's field rules by
+ * NotificationService.prepare, for many recipients (a notice's fan-out). Frozen, and known only
+ * to the service that made it: it cannot be made or changed to skip the check.
+ */
+export interface PreparedNotification {
+  readonly content: Readonly<NotificationContent>;
 }
 
 export interface NotificationServiceOptions {
@@ -45,6 +63,21 @@ export class NotificationRenderError extends TemplateRenderError {
 
 const SWEEP_LIMIT = 2000; // notifications read per shard per sweep
 
+/** The stored fields of a notification's content, defaults filled in. */
+function draftOf(content: NotificationContent, now: number): SharedDraft {
+  return {
+    templateId: content.templateId,
+    page: content.page ?? '',
+    title: content.title,
+    detail: content.detail ?? '',
+    timezone: content.timezone,
+    fireAt: content.fireAt ?? null,
+    data: content.data ?? null,
+    at: content.at ?? now,
+    source: content.source ?? '',
+  };
+}
+
 /**
  * One-off subscribe messages (docs/architecture.md#notifications): a feature calls `send`, the
  * notification is stored and handed to the delivery pipeline at once (or at its `at`), and a sweep
@@ -56,6 +89,7 @@ export class NotificationService {
   private timer: NodeJS.Timeout | undefined;
   private sweeping = false;
   private readonly waiting = new Map<string, NodeJS.Timeout>(); // sends due before the next sweep
+  private readonly prepared = new WeakSet<PreparedNotification>(); // made (and checked) by prepare()
 
   constructor(private readonly options: NotificationServiceOptions) {
     this.now = options.now ?? Date.now;
@@ -68,34 +102,68 @@ export class NotificationService {
    */
   async send(inputs: NotificationInput[]): Promise<{ id: string; created: boolean }[]> {
     const now = this.now();
-    const drafts: NewNotification[] = inputs.map((input) => {
-      const draft: NewNotification = {
-        openid: input.openid,
-        templateId: input.templateId,
-        page: input.page ?? '',
-        title: input.title,
-        detail: input.detail ?? '',
-        timezone: input.timezone,
-        fireAt: input.fireAt ?? null,
-        data: input.data ?? null,
-        at: input.at ?? now,
-        source: input.source ?? '',
-        ...(input.dedupe ? { dedupe: input.dedupe } : {}),
-      };
-      if (!draft.openid) throw new Error('a notification needs a recipient');
-      const problems = validateReminderTemplate(this.options.catalog, draft.templateId, {
-        title: draft.title,
-        detail: draft.detail,
-        fireAt: draft.fireAt ?? draft.at,
-        timezone: draft.timezone,
-        ...(draft.data ? { data: draft.data } : {}),
-      });
-      if (problems.length > 0) throw new NotificationRenderError(draft.templateId, problems);
-      return draft;
+    const drafts = inputs.map((input) => {
+      if (!input.openid) throw new Error('a notification needs a recipient');
+      const { openid, dedupe, ...content } = input;
+      const shared = this.checked(content, now);
+      return { shared, to: dedupe ? { openid, dedupe } : { openid } };
     });
-    const results = await this.options.store.create(drafts, now);
+    return this.store(drafts, now);
+  }
+
+  /**
+   * Checks `content` once (as send does: NotificationRenderError when it breaks a field rule) and
+   * returns it prepared for sendPrepared. The recipient and the dedupe key are no part of what
+   * WeChat checks, so one check holds for every recipient.
+   */
+  prepare(content: NotificationContent): PreparedNotification {
+    const frozen: NotificationContent = Object.freeze({
+      ...content,
+      ...(content.data ? { data: Object.freeze({ ...content.data }) } : {}),
+    });
+    this.checked(frozen, this.now());
+    const prepared: PreparedNotification = Object.freeze({ content: frozen });
+    this.prepared.add(prepared);
+    return prepared;
+  }
+
+  /** send() for one prepared content and many recipients, without checking it again per recipient. */
+  async sendPrepared(
+    prepared: PreparedNotification,
+    to: readonly PreparedRecipient[],
+  ): Promise<{ id: string; created: boolean }[]> {
+    if (!this.prepared.has(prepared)) throw new Error('a notification not prepared by this service');
+    if (to.some((r) => !r.openid)) throw new Error('a notification needs a recipient');
+    if (to.length === 0) return [];
+    const now = this.now();
+    const shared = draftOf(prepared.content, now);
+    return this.store(
+      to.map((r) => ({ shared, to: r })),
+      now,
+    );
+  }
+
+  /** The stored form of `content`, after checking it (NotificationRenderError). */
+  private checked(content: NotificationContent, now: number): SharedDraft {
+    const draft = draftOf(content, now);
+    const problems = validateReminderTemplate(this.options.catalog, draft.templateId, {
+      title: draft.title,
+      detail: draft.detail,
+      fireAt: draft.fireAt ?? draft.at,
+      timezone: draft.timezone,
+      ...(draft.data ? { data: draft.data } : {}),
+    });
+    if (problems.length > 0) throw new NotificationRenderError(draft.templateId, problems);
+    return draft;
+  }
+
+  private async store(
+    drafts: { shared: SharedDraft; to: PreparedRecipient }[],
+    now: number,
+  ): Promise<{ id: string; created: boolean }[]> {
+    const results = await this.options.store.createDrafts(drafts, now);
     results.forEach((result, i) => {
-      if (result.created) this.hand(result.id, (drafts[i] as NewNotification).at);
+      if (result.created) this.hand(result.id, (drafts[i] as { shared: SharedDraft }).shared.at);
     });
     return results;
   }

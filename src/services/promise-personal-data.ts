@@ -63,7 +63,7 @@ const FAMILIES: readonly KeyFamily[] = [
     about: 'zset of everyone: active promises by the end of their next day',
     shared: true,
   },
-  { pattern: 'user:<openid>:promises', about: 'zset: the promises the user made or accepted' },
+  { pattern: 'user:{u<shard>}:<openid>:promises', about: 'zset: the promises the user made or accepted' },
 ];
 
 /**

@@ -128,8 +128,9 @@ export class PromiseService {
     });
 
     if (idempotency) {
-      // A key already used: its promise again, or a 422 when it was another request's. A key held by
-      // a reminder (not a promise) is the reminder create's to judge, on the give path below.
+      // A key already used: its promise again (finished, if the first create stopped half-way), or
+      // a 422 when it was another request's. A key held by a reminder (not a promise) is the
+      // reminder create's to judge, on the give path below.
       const held = await store.idempotencyOf(openid, idempotency.key);
       const replay = held === null ? null : await this.replay(openid, idempotency, held, type === 'ask');
       if (replay) return { promise: replay, replayed: true };
@@ -155,20 +156,22 @@ export class PromiseService {
       };
       if (!(await store.write(record))) {
         const first = await store.get(reminder.id);
-        if (first) return { promise: await this.reader.snapshot(first, openid), replayed: true };
+        if (first)
+          return { promise: await this.reader.snapshot(await this.finish(first), openid), replayed: true };
       }
       await store.publish(record);
       await this.deps.reminders.update(openid, reminder.id, { page: promisePage(reminder.id) });
       return { promise: await this.reader.snapshot(record, openid), replayed };
     }
 
-    const record = draft(await store.nextId());
+    // An id from the reminder id space (PromiseStore.nextId): never a reminder's, nor a give's.
+    const record = draft(await store.nextId(openid));
     await store.write(record);
     if (idempotency) {
       const taken = await store.claimIdempotency(openid, idempotency.key, record.id, IDEMPOTENCY_TTL_SECONDS);
       if (taken !== null) {
         // The same create raced this one and won: answer its promise.
-        await store.discard(record.id);
+        await store.discard(record);
         const replay = await this.replay(openid, idempotency, taken, true);
         if (!replay) throw idempotencyKeyReused();
         return { promise: replay, replayed: true };
@@ -190,12 +193,15 @@ export class PromiseService {
   async accept(openid: string, code: string): Promise<PromiseSnapshot> {
     const { store, now } = this.deps;
     const record = await this.invited(code);
+    // Listed first (their shard's slot), so that erasing them finds a record that names them even
+    // if this stops right after the accept; taken out again when the accept binds nobody.
+    const listed = await store.addToUser(openid, record.id);
     const outcome = await store.accept(record.id, code, openid, now());
+    if (outcome !== 'accepted' && outcome !== 'mine' && listed) await store.removeFromUser(openid, record.id);
     if (outcome === 'unknown') throw promiseInviteNotFound();
     if (outcome === 'own') throw promiseInviteOwn();
     if (outcome === 'taken') throw promiseInviteTaken();
     if (outcome === 'expired') throw promiseInviteExpired();
-    await store.addToUser(openid, record.id);
     const bound = (await store.get(record.id)) ?? record;
     // 'mine' without a reminder: an accept that stopped half-way (a crash) is finished now.
     if (bound.type === 'ask' && bound.keeper === openid && !bound.reminderId) await this.startKeeper(bound);
@@ -308,8 +314,19 @@ export class PromiseService {
       if (strict) throw idempotencyKeyReused();
       return null;
     }
-    if (first.author !== openid || first.requestHash !== idempotency.fingerprint)
+    // An ask's record names its key: it must be this one.
+    const sameKey = first.idempotencyKey === undefined || first.idempotencyKey === idempotency.key;
+    if (first.author !== openid || first.requestHash !== idempotency.fingerprint || !sameKey)
       throw idempotencyKeyReused();
-    return this.reader.snapshot(first, openid);
+    return this.reader.snapshot(await this.finish(first), openid);
+  }
+
+  /**
+   * Finishes a create that stopped between writing the record and publishing it (a crash), when
+   * its key is replayed: the invite and the due entry again (each write finds what the first did).
+   */
+  private async finish(record: PromiseRecord): Promise<PromiseRecord> {
+    if (record.status === 'active') await this.deps.store.publish(record);
+    return record;
   }
 }

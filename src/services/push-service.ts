@@ -55,6 +55,8 @@ export interface PushServiceDeps {
   onDeliveryReport?: (report: { result: 'delivered' | 'failed'; errorCode: string }) => void; // metrics
   // Reports about a notification's send (its msgid link names it, src/store/notification-store.ts).
   notifications?: Pick<NotificationStore, 'confirm'>;
+  // A notification's report applied (a notice's progress series); errors are the callee's.
+  onNotificationReport?: (id: string, result: 'delivered' | 'failed') => Promise<void>;
   /** Whether the user erased their data (DELETE /api/me): pushes about them are then dropped. */
   isErased?: (openid: string) => Promise<boolean>;
   /** Customer-service messages and the bot (src/services/customer-service.ts). */
@@ -335,6 +337,12 @@ export class PushService {
           : await store.confirmDelivery(occurrence, item.msgId, message.fromUserName, report);
         if (outcome === 'delivered' || outcome === 'failed') {
           this.deps.onDeliveryReport?.({ result: outcome, errorCode });
+          if (occurrence.startsWith(NOTIFICATION_MSGID_PREFIX)) {
+            await this.deps.onNotificationReport?.(
+              occurrence.slice(NOTIFICATION_MSGID_PREFIX.length),
+              outcome,
+            );
+          }
         }
         const fields = { occurrence, msgid: item.msgId, errorCode, status: item.status, outcome };
         if (outcome === 'failed') log.warn(fields, 'WeChat reports the delivery failed');

@@ -28,18 +28,23 @@ export interface ReminderPersonalDataDeps {
 }
 
 const FAMILIES: readonly KeyFamily[] = [
-  { pattern: 'reminder:<id>', about: 'hash: one reminder (its openid in a field)' },
-  { pattern: 'reminder:<id>:deliveries', about: 'list: its delivery attempts' },
-  { pattern: 'user:<openid>:reminders', about: 'zset: the user’s reminder ids' },
-  { pattern: 'user:<openid>:pending', about: 'set: the user’s pending reminder ids' },
-  { pattern: 'due', about: 'zset of everyone: pending reminder ids by next slot', shared: true },
+  // `{u<shard>}`: the owner's shard (src/store/keys.ts), whose hash tag every key of theirs here shares.
+  { pattern: 'reminder:{u<shard>}:<id>', about: 'hash: one reminder (its openid in a field)' },
+  { pattern: 'reminder:{u<shard>}:<id>:deliveries', about: 'list: its delivery attempts' },
+  { pattern: 'user:{u<shard>}:<openid>:reminders', about: 'zset: the user’s reminder ids' },
+  { pattern: 'user:{u<shard>}:<openid>:pending', about: 'set: the user’s pending reminder ids' },
   {
-    pattern: 'claim:<id>:<slot>',
+    pattern: 'due:{u<shard>}',
+    about: 'zset of everyone in a shard: pending reminder ids by next slot',
+    shared: true,
+  },
+  {
+    pattern: 'claim:{u<shard>}:<id>:<slot>',
     about: 'string with a lease: the instance sending that occurrence right now',
     notExported: ['value'], // the instance's owner token, nothing of the user
   },
   { pattern: 'msgid:<msgid>', about: 'string: which occurrence a WeChat msgid belongs to' },
-  { pattern: 'idem:<openid>:<key>', about: 'string: the reminder an Idempotency-Key created' },
+  { pattern: 'idem:{u<shard>}:<openid>:<key>', about: 'string: the reminder an Idempotency-Key created' },
 ];
 
 /**

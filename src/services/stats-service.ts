@@ -3,7 +3,7 @@ import { utcDay } from '../delivery/outcome';
 import type { StatsStore } from '../store/stats-store';
 
 export interface StatsServiceDeps {
-  store: Pick<StatsStore, 'newestReminderId' | 'statuses' | 'sendCounters'>;
+  store: Pick<StatsStore, 'shards' | 'newestSeqs' | 'reminderId' | 'statuses' | 'sendCounters'>;
   now: () => number;
   countLimit?: number; // most reminder records read per request, default 100,000
   batchSize?: number; // status reads per pipeline, default 1,000
@@ -37,12 +37,13 @@ export interface AdminStats {
 const DAY_MS = 24 * 3600_000;
 
 /**
- * The operator's numbers (GET /api/admin/stats). Send results come from one hash per UTC day,
- * outcome → count, that finish-occurrences.lua increments (confirm-delivery.lua moves one from
+ * The operator's numbers (GET /api/admin/stats). Send results come from one hash per shard and
+ * UTC day, outcome → count, that finish-occurrences.lua increments (confirm-delivery.lua moves one from
  * `sent` to `failed` when WeChat's subscribe_msg_sent_event reports the delivery failed): one
- * pipelined read of `days` hashes, nothing parsed.
- * Reminders by status have no counter yet, so they are counted by walking reminder ids down from
- * the id sequence (newest first, one pipelined HGET per id) up to `countLimit`: no SCAN of the
+ * pipelined read of `days` × shards hashes, nothing parsed.
+ * Reminders by status have no counter yet, so they are counted by walking each shard's reminder
+ * ids down from its id sequence (newest first, one pipelined HGET per id), together up to
+ * `countLimit`: no SCAN of the
  * keyspace, but O(reminders) — an admin-only call, bounded, and flagged `truncated` past the
  * limit. Per-status counters kept by the Lua scripts would make it O(1).
  */
@@ -80,21 +81,26 @@ export class StatsService {
       ReminderStatus,
       number
     >;
-    const newest = await store.newestReminderId();
-    const oldest = Math.max(1, newest - this.countLimit + 1);
+    const newest = await store.newestSeqs();
+    const taken = shareOut(newest, this.countLimit);
     let counted = 0;
-    for (let top = newest; top >= oldest; top -= this.batchSize) {
-      const bottom = Math.max(oldest, top - this.batchSize + 1);
-      const ids: number[] = [];
-      for (let id = top; id >= bottom; id -= 1) ids.push(id);
-      const statuses = await store.statuses(ids);
-      for (const status of statuses) {
-        if (status === null || !(status in byStatus)) continue; // never created, or not a reminder
-        byStatus[status as ReminderStatus] += 1;
-        counted += 1;
+    let truncated = false;
+    for (const [shard, top] of newest.entries()) {
+      const oldest = top - (taken[shard] ?? 0) + 1;
+      if (oldest > 1) truncated = true;
+      for (let high = top; high >= oldest; high -= this.batchSize) {
+        const low = Math.max(oldest, high - this.batchSize + 1);
+        const ids: string[] = [];
+        for (let seq = high; seq >= low; seq -= 1) ids.push(store.reminderId(shard, seq));
+        const statuses = await store.statuses(ids);
+        for (const status of statuses) {
+          if (status === null || !(status in byStatus)) continue; // never created, or not a reminder
+          byStatus[status as ReminderStatus] += 1;
+          counted += 1;
+        }
       }
     }
-    return { byStatus, counted, truncated: oldest > 1 };
+    return { byStatus, counted, truncated };
   }
 
   private async sends(days: number): Promise<SendStats> {
@@ -113,6 +119,26 @@ export class StatsService {
     }
     return { byDay, total: sortKeys(total) };
   }
+}
+
+/**
+ * How many of each shard's newest ids to read: `limit` shared out as evenly as the shards allow
+ * (ids are ordered within a shard only, so "the newest" overall is each shard's newest alike).
+ */
+function shareOut(tops: readonly number[], limit: number): number[] {
+  const taken = tops.map(() => 0);
+  let left = limit;
+  let open = tops.flatMap((top, shard) => (top > 0 ? [shard] : []));
+  while (left > 0 && open.length > 0) {
+    const share = Math.max(1, Math.floor(left / open.length));
+    for (const shard of open) {
+      const n = Math.min(share, (tops[shard] ?? 0) - (taken[shard] ?? 0), left);
+      taken[shard] = (taken[shard] ?? 0) + n;
+      left -= n;
+    }
+    open = open.filter((shard) => (taken[shard] ?? 0) < (tops[shard] ?? 0));
+  }
+  return taken;
 }
 
 function sortKeys(record: Record<string, number>): Record<string, number> {

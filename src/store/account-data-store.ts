@@ -4,8 +4,10 @@ import type { SubscriptionReport } from './subscription-report-store';
 
 /**
  * A user's ledgers as personal data (DELETE /api/me, GET /api/me/export): the subscription grants
- * (`quota:<openid>`), the popup results the client reported (`user:<openid>:subscriptions`) and
- * the daily send counters (`user:<openid>:sends:<day>`), read as stored and erased at once.
+ * (`quota:{u<shard>}:<openid>`), the popup results the client reported
+ * (`user:{u<shard>}:<openid>:subscriptions`) and the daily send counters
+ * (`user:{u<shard>}:<openid>:sends:<day>`), read as stored and erased at once. All in the user's
+ * shard: the multi-key DELs stay in one slot.
  */
 export class AccountDataStore {
   constructor(

@@ -63,10 +63,8 @@ export class CheckinStore {
   }
 
   async getMany(ids: readonly string[]): Promise<(Checkin | null)[]> {
-    if (ids.length === 0) return [];
-    const pipeline = this.redis.multi();
-    for (const id of ids) pipeline.hGetAll(this.keys.checkin(id));
-    const hashes = (await pipeline.execAsPipeline()) as unknown as Record<string, string>[];
+    // One command per check-in (each its own slot); the client pipelines them on one Redis.
+    const hashes = await Promise.all(ids.map((id) => this.redis.hGetAll(this.keys.checkin(id))));
     return hashes.map((hash) => checkinFromHash(hash ?? {}));
   }
 
@@ -78,6 +76,9 @@ export class CheckinStore {
     rule: WrongCodeRule,
     expireAt: number,
   ): Promise<SignOutcome> {
+    // The user's index (their shard's slot) before the sign-in it lists: a crash between the two
+    // never leaves a sign-in that erasing the user would not find.
+    await this.indexUser(openid, checkin.id, rule.now, expireAt);
     const reply = await signCheckin.run<Reply>(this.redis, this.scriptKeys(checkin.id, openid), [
       openid,
       signToJson(sign),
@@ -184,6 +185,43 @@ export class CheckinStore {
     await this.redis.set(this.keys.wxaCode(page, scene), image.toString('base64'), {
       expiration: { type: 'PXAT', value: expireAt },
     });
+  }
+
+  /**
+   * Lists a check-in in its group's index (`group:{g<id>}:checkins`, another slot than the
+   * check-in's: written beside its create). The index lives as long as the group's last check-in.
+   */
+  async indexGroup(groupId: string, checkinId: string, expireAt: number): Promise<void> {
+    const key = this.keys.groupCheckins(groupId);
+    await this.redis
+      .multi()
+      .zAdd(key, { score: Number(checkinId), value: checkinId })
+      .pExpireAt(key, expireAt, 'GT')
+      .pExpireAt(key, expireAt, 'NX')
+      .exec();
+  }
+
+  /** A group's check-in ids, newest first, after `cursor` (an id of the previous page). */
+  async groupCheckinIds(groupId: string, cursor: string | undefined, limit: number): Promise<string[]> {
+    return this.redis.zRange(this.keys.groupCheckins(groupId), cursor ? `(${cursor}` : '+inf', '-inf', {
+      BY: 'SCORE',
+      REV: true,
+      LIMIT: { offset: 0, count: limit },
+    });
+  }
+
+  /** Drops ids whose check-in expired from a group's index. */
+  async unindexGroup(groupId: string, checkinIds: readonly string[]): Promise<void> {
+    if (checkinIds.length > 0) await this.redis.zRem(this.keys.groupCheckins(groupId), [...checkinIds]);
+  }
+
+  /** `openid`'s sign-in to each check-in, in the order asked (null: not signed in). */
+  async signsOf(checkinIds: readonly string[], openid: string): Promise<(Sign | null)[]> {
+    // One command per check-in (each its own slot); the client pipelines them on one Redis.
+    const replies = await Promise.all(
+      checkinIds.map((id) => this.redis.hGet(this.keys.checkinSigns(id), openid)),
+    );
+    return replies.map((json) => signFromJson(json ?? null));
   }
 
   private scriptKeys(checkinId: string, openid: string): string[] {

@@ -198,18 +198,23 @@ export class ConversationStore {
       offset += batch.length;
     }
     const page = picked.slice(0, limit);
-    const multi = this.redis.multi();
-    for (const { value } of page) {
-      multi.lIndex(k.conversation(value), 0).hGetAll(k.conversationWindow(value));
-    }
-    const replies = page.length ? ((await multi.execAsPipeline()) as unknown as unknown[]) : [];
+    // One user per pipeline: their list and window share the hash tag `{<openid>}`, one slot.
+    const replies = await Promise.all(
+      page.map(({ value }) =>
+        this.redis
+          .multi()
+          .lIndex(k.conversation(value), 0)
+          .hGetAll(k.conversationWindow(value))
+          .execAsPipeline(),
+      ),
+    );
     const items = page.map(({ value, score }, i) => {
-      const last = replies[2 * i] as string | null;
+      const [last, window] = (replies[i] ?? []) as unknown as [string | null, Record<string, string>];
       return {
         openid: value,
         lastActivity: score,
         last: last ? (JSON.parse(last) as ConversationEntry) : null,
-        window: windowFrom(replies[2 * i + 1] as Record<string, string>),
+        window: windowFrom(window),
       };
     });
     return { items, more: picked.length > limit };

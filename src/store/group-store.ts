@@ -36,9 +36,10 @@ export interface MemberChange {
 /**
  * Groups in Redis (README.md#redis-keys). Everything of one group — record, members, roster —
  * shares its hash tag `{g<id>}` and changes in one script each; the invite lookup
- * `groups:invite:<code>` and the users' indexes `user:<openid>:groups` / `…:owned-groups` live in
- * other slots and are written beside the scripts, each step idempotent, and the scripts never
- * trust them (a join checks the code against the record), so a step lost to a crash is harmless.
+ * `groups:invite:<code>` and the users' indexes `user:{u<shard>}:<openid>:groups` / `…:owned-groups`
+ * (the user's shard) live in other slots and are written beside the scripts, each step idempotent,
+ * and the scripts never trust them (a join checks the code against the record), so a step lost to
+ * a crash is harmless. No call spans two slots.
  */
 export class GroupStore {
   constructor(
@@ -85,13 +86,8 @@ export class GroupStore {
   }
 
   async getMany(ids: readonly string[]): Promise<(Group | null)[]> {
-    if (ids.length === 0) return [];
-    const multi = this.redis.multi();
-    for (const id of ids) multi.hGetAll(this.keys.group(id)).zCard(this.keys.groupRoster(id));
-    const replies = (await multi.execAsPipeline()) as unknown as (Record<string, string> | number)[];
-    return ids.map((_, i) =>
-      groupFromHash((replies[i * 2] ?? {}) as Record<string, string>, Number(replies[i * 2 + 1] ?? 0)),
-    );
+    // One group per call (each its own slot); the client pipelines them on one Redis.
+    return Promise.all(ids.map((id) => this.get(id)));
   }
 
   async update(id: string, fields: Record<string, string>): Promise<boolean> {
@@ -124,10 +120,9 @@ export class GroupStore {
 
   /** The user's membership in each group (pipelined), in the order given. */
   async memberships(openid: string, groupIds: readonly string[]): Promise<(Member | null)[]> {
-    if (groupIds.length === 0) return [];
-    const multi = this.redis.multi();
-    for (const id of groupIds) multi.hGet(this.keys.groupMembers(id), openid);
-    const replies = (await multi.execAsPipeline()) as unknown as (string | null)[];
+    const replies = await Promise.all(
+      groupIds.map((id) => this.redis.hGet(this.keys.groupMembers(id), openid)),
+    );
     return groupIds.map((id, i) => memberFromJson(id, openid, replies[i]));
   }
 
@@ -235,14 +230,26 @@ export class GroupStore {
     await this.redis.zRem(key, groupId);
   }
 
-  /** Drops a deleted group from its members' indexes, a batch per pipeline. */
+  /**
+   * Drops a deleted group from its members' indexes: per user shard, one pipeline of its members'
+   * two indexes (one hash tag, one slot), at most a batch of members at a time.
+   */
   async unindexAll(openids: readonly string[], groupId: string): Promise<void> {
-    for (let i = 0; i < openids.length; i += USER_INDEX_BATCH) {
-      const multi = this.redis.multi();
-      for (const openid of openids.slice(i, i + USER_INDEX_BATCH)) {
-        multi.zRem(this.keys.userGroups(openid), groupId).zRem(this.keys.userOwnedGroups(openid), groupId);
+    const byShard = new Map<number, string[]>();
+    for (const openid of openids) {
+      const shard = this.keys.userShard(openid);
+      const list = byShard.get(shard);
+      if (list) list.push(openid);
+      else byShard.set(shard, [openid]);
+    }
+    for (const members of byShard.values()) {
+      for (let i = 0; i < members.length; i += USER_INDEX_BATCH) {
+        const multi = this.redis.multi();
+        for (const openid of members.slice(i, i + USER_INDEX_BATCH)) {
+          multi.zRem(this.keys.userGroups(openid), groupId).zRem(this.keys.userOwnedGroups(openid), groupId);
+        }
+        await multi.execAsPipeline();
       }
-      await multi.execAsPipeline();
     }
   }
 
@@ -265,6 +272,7 @@ export class GroupStore {
   }
 
   async dropUserIndexes(openid: string): Promise<void> {
+    // Both in the user's shard: one slot.
     await this.redis.del([this.keys.userGroups(openid), this.keys.userOwnedGroups(openid)]);
   }
 

@@ -1,44 +1,89 @@
 import { createHash } from 'node:crypto';
 import { occurrenceId } from '../domain/reminder';
 
+/** DUE_SHARDS' default: how many shards the reminder core's keyspace is split into. */
+export const DEFAULT_DUE_SHARDS = 16;
+
+/**
+ * The shard of a user among `shards`: SHA-1 of the openid, its first byte modulo `shards` (at most
+ * 256). One function for every per-user shard (the reminder core's `{u<shard>}` and the inboxes'),
+ * so that with the same count a user's keys of both share one hash tag.
+ */
+export function userShardOf(openid: string, shards: number): number {
+  return createHash('sha1').update(openid).digest()[0]! % shards;
+}
+
 /**
  * Every Redis key tixing uses, built in one place (README.md#redis-keys). All keys live under the configured
  * prefix so several deployments (and every test file) can share one Redis.
  */
 export class Keys {
-  constructor(readonly prefix: string) {}
+  constructor(
+    readonly prefix: string,
+    /** DUE_SHARDS: fixed for the life of the data (a reminder's id names its shard). */
+    readonly dueShards: number = DEFAULT_DUE_SHARDS,
+  ) {}
 
-  /** INCR counter that hands out reminder ids. */
+  // The reminder core (reminders, their schedule, claims and deliveries, and the per-user ledgers
+  // a send takes from) is split into `dueShards` shards. A user's shard is userShardOf(openid); a
+  // reminder lives in its owner's shard, and its id names it: id = seq × dueShards + shard. Every
+  // key of one shard carries the hash tag `{u<shard>}`, so each script or MULTI of the core stays
+  // in one cluster slot while a user's create, edit, claim, admission and finish stay atomic.
+
+  /** The shard of a user (their reminders, indexes, grants and daily counters). */
+  userShard(openid: string): number {
+    return userShardOf(openid, this.dueShards);
+  }
+  /** The shard of a reminder, read from its id (ids are `seq × dueShards + shard`). */
+  reminderShard(id: string): number {
+    return Number(id) % this.dueShards;
+  }
+  /** The id of the `seq`-th reminder of `shard`. */
+  reminderId(shard: number, seq: number): string {
+    return String(seq * this.dueShards + shard);
+  }
+  /**
+   * INCR counter of the old layout, before the keyspace was sharded (scripts/migrate-keys.ts moves
+   * reminders off it). Promise ids still come from it.
+   */
   reminderSeq(): string {
     return `${this.prefix}seq:reminder`;
   }
+  /** String: the DUE_SHARDS this data was written with (set at first start; a start with another refuses). */
+  dueShardsMark(): string {
+    return `${this.prefix}due-shards`;
+  }
+  /** Sorted set of the layout before shards: the one `due` index (scripts/migrate-keys.ts moves it). */
+  legacyDue(): string {
+    return `${this.prefix}due`;
+  }
+  /** INCR counter per shard: the `seq` of the shard's next reminder id. */
+  reminderShardSeq(shard: number): string {
+    return `${this.prefix}seq:{u${shard}}:reminder`;
+  }
   /** Hash: one reminder's fields. */
   reminder(id: string): string {
-    return `${this.prefix}reminder:${id}`;
+    return `${this.prefix}reminder:{u${this.reminderShard(id)}}:${id}`;
   }
   /** Capped list (newest first) of JSON delivery attempts of one reminder. */
   deliveries(id: string): string {
-    return `${this.prefix}reminder:${id}:deliveries`;
+    return `${this.prefix}reminder:{u${this.reminderShard(id)}}:${id}:deliveries`;
   }
-  /** Sorted set: a user's reminder ids, score = the id (ids grow with creation). */
+  /** Sorted set: a user's reminder ids, score = the id (ids grow with creation within a shard). */
   userReminders(openid: string): string {
-    return `${this.prefix}user:${openid}:reminders`;
+    return `${this.prefix}user:{u${this.userShard(openid)}}:${openid}:reminders`;
   }
   /** Set: a user's pending reminder ids (the 500-pending limit counts it). */
   userPending(openid: string): string {
-    return `${this.prefix}user:${openid}:pending`;
+    return `${this.prefix}user:{u${this.userShard(openid)}}:${openid}:pending`;
   }
-  /** Prefix of reminder hashes, for the create script that learns the id from INCR. */
-  reminderPrefix(): string {
-    return `${this.prefix}reminder:`;
-  }
-  /** Sorted set: pending reminder ids, score = next fire ms. The schedule's source of truth. */
-  due(): string {
-    return `${this.prefix}due`;
+  /** Sorted set per shard: the shard's pending reminder ids, score = next fire ms. The schedule's source of truth. */
+  due(shard: number): string {
+    return `${this.prefix}due:{u${shard}}`;
   }
   /** String with a lease (PX): which instance holds the occurrence `<id>:<slotMs>` (its owner token). */
   claim(id: string, slot: number): string {
-    return `${this.prefix}claim:${occurrenceId(id, slot)}`;
+    return `${this.prefix}claim:{u${this.reminderShard(id)}}:${occurrenceId(id, slot)}`;
   }
   /** Hash: a login session (openid, session_key) with the session TTL. */
   session(token: string): string {
@@ -50,11 +95,11 @@ export class Keys {
   }
   /** Hash: templateId → the client's last reported popup result (JSON `{result, at}`). */
   subscriptionReports(openid: string): string {
-    return `${this.prefix}user:${openid}:subscriptions`;
+    return `${this.prefix}user:{u${this.userShard(openid)}}:${openid}:subscriptions`;
   }
   /** Hash: templateId → remaining one-time subscription grants. */
   quota(openid: string): string {
-    return `${this.prefix}quota:${openid}`;
+    return `${this.prefix}quota:{u${this.userShard(openid)}}:${openid}`;
   }
   /** String with TTL: the shared WeChat access_token. */
   accessToken(): string {
@@ -68,7 +113,10 @@ export class Keys {
   accessTokenForce(): string {
     return `${this.prefix}wx:access_token:force`;
   }
-  /** String with TTL: sends are paused until this key expires (WeChat 45009). */
+  /**
+   * String with TTL: sends are paused until this key expires (WeChat 45009). Global: read once per
+   * admission batch, beside the per-shard admission scripts.
+   */
   sendPause(): string {
     return `${this.prefix}wx:send_paused`;
   }
@@ -81,11 +129,15 @@ export class Keys {
   }
   /** String counter with TTL (2 days): subscribe messages sent to one user on `day` (YYYY-MM-DD). */
   userDailySends(openid: string, day: string): string {
-    return `${this.prefix}user:${openid}:sends:${day}`;
+    return `${this.prefix}user:{u${this.userShard(openid)}}:${openid}:sends:${day}`;
   }
-  /** String counter: the next reminder id the retention pass examines (shared by every instance). */
-  retentionCursor(): string {
-    return `${this.prefix}retention:cursor`;
+  /** String counter per shard: the last `seq` of the shard the retention pass handed out (shared by every instance). */
+  retentionCursor(shard: number): string {
+    return `${this.prefix}retention:{u${shard}}:cursor`;
+  }
+  /** INCR counter: which shard the next retention run examines (round robin over the shards). */
+  retentionShard(): string {
+    return `${this.prefix}retention:shard`;
   }
   /** String with TTL: msgid → the occurrence `<reminderId>:<slotMs>`, for message push's delivery events. */
   msgid(msgid: string): string {
@@ -93,18 +145,25 @@ export class Keys {
   }
   /** String with TTL: the first answer of a create with an Idempotency-Key. */
   idempotency(openid: string, key: string): string {
-    return `${this.prefix}idem:${openid}:${key}`;
+    return `${this.prefix}idem:{u${this.userShard(openid)}}:${openid}:${key}`;
   }
   /** String with TTL (SET NX): a message-push delivery already processed, or a nonce already seen. */
   pushSeen(key: string): string {
     return `${this.prefix}push:seen:${key}`;
   }
   /**
-   * Hash per UTC day (`YYYY-MM-DD`): outcome (src/delivery/outcome.ts) → occurrences that ended so
-   * that day. `sendStats('')` is the prefix confirm-delivery.lua appends an attempt's day to.
+   * String with TTL (SET NX): a subscription push event already applied to a user's ledger, named
+   * by a digest of its dedup key; in the user's shard, so the mark and the ledger change together.
    */
-  sendStats(day: string): string {
-    return `${this.prefix}stats:sends:${day}`;
+  subscriptionEventSeen(openid: string, digest: string): string {
+    return `${this.prefix}push:{u${this.userShard(openid)}}:seen:${digest}`;
+  }
+  /**
+   * Hash per shard and UTC day (`YYYY-MM-DD`): outcome (src/delivery/outcome.ts) → the shard's
+   * occurrences that ended so that day (StatsStore sums the shards).
+   */
+  sendStats(shard: number, day: string): string {
+    return `${this.prefix}stats:{u${shard}}:sends:${day}`;
   }
   /** INCR counter behind notification ids (src/store/notification-store.ts). */
   notificationSeq(): string {
@@ -150,8 +209,10 @@ export class Keys {
     return `${this.prefix}reload:${requestId}`;
   }
   /**
-   * Hash: one promise between two people (src/domain/promise.ts). Its id comes from the reminder
-   * counter (`seq:reminder`); its keys share the hash tag `{<id>}`, one cluster slot per promise.
+   * Hash: one promise between two people (src/domain/promise.ts). Its id is from the reminder id
+   * space: a `give` shares its reminder's id, an `ask` reserves one from its author's shard's
+   * reminder counter (older promises' came from `seq:reminder`); its keys share the hash tag
+   * `{<id>}`, one cluster slot per promise.
    */
   promise(id: string): string {
     return `${this.prefix}promise:{${id}}`;
@@ -164,13 +225,16 @@ export class Keys {
   promiseInvite(code: string): string {
     return `${this.prefix}promises:invite:${code}`;
   }
-  /** Sorted set: active promises, score = when the next day to evaluate ends (ms). */
+  /**
+   * Sorted set: active promises, score = when the next day to evaluate ends (ms). One key of its
+   * own slot, only ever written by single-key commands beside the promise's scripts.
+   */
   promisesDue(): string {
     return `${this.prefix}promises:due`;
   }
-  /** Sorted set: the promises a user is author or counterpart of, score = the id. */
+  /** Sorted set: the promises a user is author or counterpart of, score = the id. In the user's shard. */
   userPromises(openid: string): string {
-    return `${this.prefix}user:${openid}:promises`;
+    return `${this.prefix}user:{u${this.userShard(openid)}}:${openid}:promises`;
   }
   /**
    * Sorted set: a user's login session tokens, score = when each expires (ms); pruned at each login
@@ -210,13 +274,13 @@ export class Keys {
   groupInvite(code: string): string {
     return `${this.prefix}groups:invite:${code}`;
   }
-  /** Sorted set: the groups a user belongs to, score = the group id. */
+  /** Sorted set: the groups a user belongs to, score = the group id. In the user's shard. */
   userGroups(openid: string): string {
-    return `${this.prefix}user:${openid}:groups`;
+    return `${this.prefix}user:{u${this.userShard(openid)}}:${openid}:groups`;
   }
-  /** Sorted set: the groups a user owns, score = the group id (the per-user limit counts it). */
+  /** Sorted set: the groups a user owns, score = the group id (the per-user limit counts it). In the user's shard. */
   userOwnedGroups(openid: string): string {
-    return `${this.prefix}user:${openid}:owned-groups`;
+    return `${this.prefix}user:{u${this.userShard(openid)}}:${openid}:owned-groups`;
   }
   /** String with TTL: a `wxa/getwxacodeunlimit` image (base64 PNG) for one page and scene. */
   wxaCode(page: string, scene: string): string {
@@ -249,9 +313,21 @@ export class Keys {
   noticeConfirms(id: string): string {
     return `${this.prefix}notice:{nt${id}}:confirmed`;
   }
+  /**
+   * Hash: a notice's progress over time, field `<minute start ms>:<state>` → how many recipients
+   * reached that state in that minute (sent, delivered, failed, read, confirmed). Expires
+   * RETENTION_DAYS after its last write.
+   */
+  noticeProgress(id: string): string {
+    return `${this.prefix}notice:{nt${id}}:progress`;
+  }
   /** Sorted set: notices with a job to do (publish, retract), score = when it is due or its lease ends (ms). */
   noticesDue(): string {
     return `${this.prefix}notices:due`;
+  }
+  /** String counter: the highest notice id the notice retention pass has handed out (shared by every instance). */
+  noticeRetentionCursor(): string {
+    return `${this.prefix}notices:retention:cursor`;
   }
   /** String with TTL (24 h): a notice create's Idempotency-Key → `<id>`. */
   noticeIdempotency(openid: string, key: string): string {
@@ -304,9 +380,16 @@ export class Keys {
   checkinWrongCodes(id: string, openid: string): string {
     return `${this.prefix}checkin:{c${id}}:wrong:${openid}`;
   }
-  /** Sorted set: the check-ins a user signed in to or tried to, score = when last (ms). */
+  /**
+   * Sorted set: a group's check-ins, score = the check-in id (newest first by id). Under the
+   * group's hash tag `{g<id>}`; expires with the group's last check-in (RETENTION_DAYS after its end).
+   */
+  groupCheckins(groupId: string): string {
+    return `${this.prefix}group:{g${groupId}}:checkins`;
+  }
+  /** Sorted set: the check-ins a user signed in to or tried to, score = when last (ms). In the user's shard. */
   userCheckins(openid: string): string {
-    return `${this.prefix}user:${openid}:checkins`;
+    return `${this.prefix}user:{u${this.userShard(openid)}}:${openid}:checkins`;
   }
   /**
    * Capped list (newest first) of one user's customer-service conversation: JSON entries, their
@@ -355,9 +438,9 @@ export class Keys {
   consoleSession(tokenDigest: string): string {
     return `${this.prefix}console:session:${tokenDigest}`;
   }
-  /** Sorted set: a publisher's console sessions (token digests, score = expiry ms), ended with them. */
+  /** Sorted set: a publisher's console sessions (token digests, score = expiry ms), ended with them. In the user's shard. */
   userConsoleSessions(openid: string): string {
-    return `${this.prefix}user:${openid}:console-sessions`;
+    return `${this.prefix}user:{u${this.userShard(openid)}}:${openid}:console-sessions`;
   }
   /** String with TTL (1 min): console sign-ins started from one client address this minute. */
   consoleLoginRate(client: string): string {
@@ -366,5 +449,64 @@ export class Keys {
   /** Hash: running instances for the console, instance id → JSON heartbeat (pruned when stale). */
   instances(): string {
     return `${this.prefix}instances`;
+  }
+  // Search and the hot ranking (src/store/search-index-store.ts, src/store/notice-activity-store.ts).
+  /**
+   * Hash: a notice's reads, confirms and comments per UTC day (`<YYYY-MM-DD>:<kind>` → count) for the
+   * hot ranking; under the notice's hash tag, expiring when its newest day leaves the 7-day window.
+   */
+  noticeActivity(id: string): string {
+    return `${this.prefix}notice:{nt${id}}:activity`;
+  }
+  /**
+   * Sorted set, all scores 0: the notices addressed to a group that hold one search term (a
+   * character or pair of the text `t:<gram>`, a category `c:<name>`, an urgency `u:<level>`, or
+   * `all`), members `<publishedAt, 13 digits>:<noticeId, 15 digits>` (lexical order =
+   * publication order). Under the group's hash tag `{g<id>}`: one group's index is one cluster slot.
+   */
+  searchTerm(groupId: string, term: string): string {
+    return `${this.prefix}search:{g${groupId}}:${term}`;
+  }
+  /** Hash: what a notice is indexed under in a group (`member`, `terms` joined by newlines), to unindex it. */
+  searchDoc(groupId: string, noticeId: string): string {
+    return `${this.prefix}search:{g${groupId}}:doc:${noticeId}`;
+  }
+  // Comments on notices (src/store/comment-store.ts). A notice's comment keys carry the notice's own
+  // hash tag `{nt<id>}`, so each comment script stays in the notice's cluster slot.
+  /** INCR counter of one notice's comment and reply ids. */
+  commentSeq(noticeId: string): string {
+    return `${this.prefix}notice:{nt${noticeId}}:comments:seq`;
+  }
+  /** Hash: one comment or reply (src/domain/comment.ts). */
+  comment(noticeId: string, id: string): string {
+    return `${this.prefix}notice:{nt${noticeId}}:comment:${id}`;
+  }
+  /** Sorted set: a comment's reply ids, score = the id (oldest first). */
+  commentReplies(noticeId: string, id: string): string {
+    return `${this.prefix}notice:{nt${noticeId}}:comment:${id}:replies`;
+  }
+  /** Sorted set: every comment of a notice (not replies), score = the id: what managers list. */
+  comments(noticeId: string): string {
+    return `${this.prefix}notice:{nt${noticeId}}:comments`;
+  }
+  /** Sorted set: a notice's public comments visible to every reader (its ZCARD is the notice's count). */
+  publicComments(noticeId: string): string {
+    return `${this.prefix}notice:{nt${noticeId}}:comments:public`;
+  }
+  /** Sorted set: one author's comments on a notice (private, hidden ones too), score = the id. */
+  authorComments(noticeId: string, openid: string): string {
+    return `${this.prefix}notice:{nt${noticeId}}:comments:by:${openid}`;
+  }
+  /** Sorted set: a notice's comments and replies hidden until a manager approves them, score = the id. */
+  pendingComments(noticeId: string): string {
+    return `${this.prefix}notice:{nt${noticeId}}:comments:pending`;
+  }
+  /** Sorted set: the comments and replies a user wrote, members `<noticeId>:<id>`, score = when (ms). */
+  userComments(shard: number, openid: string): string {
+    return `${this.prefix}comments:{u${shard}}:${openid}`;
+  }
+  /** String counter with PX (2 min): comments and replies a user wrote in minute `window` (ms / 60,000). */
+  commentRate(shard: number, openid: string, window: number): string {
+    return `${this.prefix}comments:{u${shard}}:${openid}:rate:${window}`;
   }
 }

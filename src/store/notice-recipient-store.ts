@@ -128,6 +128,27 @@ export class NoticeRecipientStore {
       .exec();
   }
 
+  /** Every recipient's openid, in index order (retention: bounded by the group limits). */
+  async openids(id: string): Promise<string[]> {
+    return this.redis.zRange(this.keys.noticeOrder(id), 0, -1);
+  }
+
+  /** Takes these people out of a notice's recipients and receipts (one MULTI, one hash tag); returns how many recipients are left. */
+  async forgetMany(id: string, openids: readonly string[]): Promise<number> {
+    const k = this.keys;
+    if (openids.length === 0) return this.redis.zCard(k.noticeOrder(id));
+    const people = [...openids];
+    const replies = await this.redis
+      .multi()
+      .hDel(k.noticeRecipients(id), people)
+      .zRem(k.noticeOrder(id), people)
+      .zRem(k.noticeReads(id), people)
+      .zRem(k.noticeConfirms(id), people)
+      .zCard(k.noticeOrder(id))
+      .exec();
+    return Number(replies[4]);
+  }
+
   /** One person's stored record and receipts of a notice, as stored (their export). */
   async storedFor(
     id: string,

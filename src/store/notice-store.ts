@@ -191,6 +191,26 @@ export class NoticeStore {
     ]);
   }
 
+  /**
+   * The next `count` notice ids for the retention pass, from a cursor every instance shares (so
+   * that several instances split a pass); after the newest id the pass starts again from 1.
+   */
+  async retentionBatch(count: number): Promise<string[]> {
+    const k = this.keys;
+    const newest = Number((await this.redis.get(k.noticeSeq())) ?? 0);
+    if (newest === 0) return [];
+    let last = await this.redis.incrBy(k.noticeRetentionCursor(), count);
+    if (last - count >= newest) {
+      // The pass is over. Two instances starting the next one at once both read its first range:
+      // harmless, the purge re-checks every notice.
+      await this.redis.set(k.noticeRetentionCursor(), String(count));
+      last = count;
+    }
+    const ids: string[] = [];
+    for (let id = last - count + 1; id <= Math.min(last, newest); id += 1) ids.push(String(id));
+    return ids;
+  }
+
   /** Drops the author's index (erase, once every notice in it is purged). */
   async dropAuthorIndex(openid: string): Promise<void> {
     await this.redis.del(this.keys.userNotices(openid));

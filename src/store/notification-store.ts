@@ -25,12 +25,20 @@ const DEDUPE_TTL_SECONDS = 30 * 86_400;
 export type NotificationClaim =
   { ok: true; notification: Notification } | { ok: false; reason: 'stale' | 'busy' };
 
-export type NewNotification = Omit<
+/** What a new notification says, whoever receives it (many recipients may share one). */
+export type SharedDraft = Omit<
   Notification,
-  'id' | 'status' | 'createdAt' | 'updatedAt' | 'lastResult' | 'confirmed'
-> & {
-  dedupe?: string;
-};
+  'id' | 'openid' | 'dedupe' | 'status' | 'createdAt' | 'updatedAt' | 'lastResult' | 'confirmed'
+>;
+
+/** A notification to store: its content and its recipient (with the sender's dedupe key, if any). */
+export interface NotificationDraft {
+  shared: SharedDraft;
+  to: { openid: string; dedupe?: string };
+}
+
+/** One notification to store, all its fields in one object. */
+export type NewNotification = SharedDraft & { openid: string; dedupe?: string };
 
 export interface NotificationFinish {
   id: string;
@@ -39,6 +47,7 @@ export interface NotificationFinish {
   lastResult: LastResult;
   now: number;
   msgid: string | null; // WeChat's id of the send, linked for its push report
+  attempt?: DeliveryAttempt; // the attempt that ended it, appended in the same call
 }
 
 /** What a push report did to a notification (see confirm-notification.lua). */
@@ -61,6 +70,23 @@ export function shardOf(id: string): number {
 /** The shard a dedupe key lives in, so its notification can be created in the same script. */
 function shardOfKey(key: string): number {
   return createHash('sha1').update(key).digest()[0]! % NOTIFICATION_SHARDS;
+}
+
+/** The record fields every recipient of `shared` has alike, as JSON members (no braces). */
+function sharedFields(shared: SharedDraft, now: number): string {
+  const {
+    id: _id,
+    openid: _openid,
+    ...fields
+  } = notificationToHash({
+    ...shared,
+    id: '',
+    openid: '',
+    status: 'pending',
+    createdAt: now,
+    updatedAt: now,
+  });
+  return JSON.stringify(fields).slice(1, -1);
 }
 
 /** Runs `run` once per shard for the items of that shard, and puts the answers back in order. */
@@ -101,13 +127,34 @@ export class NotificationStore {
    * Stores notifications (one script call per shard). A dedupe key already used returns the
    * notification it created, `created: false`, and stores nothing.
    */
-  async create(inputs: NewNotification[], now: number): Promise<{ id: string; created: boolean }[]> {
+  create(inputs: readonly NewNotification[], now: number): Promise<{ id: string; created: boolean }[]> {
+    return this.createDrafts(
+      inputs.map(({ openid, dedupe, ...shared }) => ({
+        shared,
+        to: dedupe ? { openid, dedupe } : { openid },
+      })),
+      now,
+    );
+  }
+
+  /** create(), for drafts that may share their content: one `shared` object is encoded once (a notice's fan-out). */
+  async createDrafts(
+    inputs: readonly NotificationDraft[],
+    now: number,
+  ): Promise<{ id: string; created: boolean }[]> {
     if (inputs.length === 0) return [];
     const last = await this.redis.incrBy(this.keys.notificationSeq(), inputs.length);
+    const fragments = new Map<SharedDraft, string>();
     const drafts = inputs.map((input, i) => {
       const seq = last - inputs.length + 1 + i;
-      const shard = input.dedupe ? shardOfKey(input.dedupe) : seq % NOTIFICATION_SHARDS;
-      return { input, shard, id: String(seq * NOTIFICATION_SHARDS + shard) };
+      const { dedupe } = input.to;
+      const shard = dedupe ? shardOfKey(dedupe) : seq % NOTIFICATION_SHARDS;
+      let fragment = fragments.get(input.shared);
+      if (fragment === undefined) {
+        fragment = sharedFields(input.shared, now);
+        fragments.set(input.shared, fragment);
+      }
+      return { input, shard, fragment, id: String(seq * NOTIFICATION_SHARDS + shard) };
     });
     return perShard(
       drafts,
@@ -116,24 +163,17 @@ export class NotificationStore {
         const k = this.keys;
         const keys = [k.notificationsDue(shard)];
         const args: (string | number)[] = [DEDUPE_TTL_SECONDS, now, this.retentionMs];
-        for (const { input, id } of group) {
-          const { dedupe, ...fields } = input;
+        for (const { input, id, fragment } of group) {
+          const { openid, dedupe } = input.to;
           const hash = k.notification(shard, id);
           keys.push(
             hash,
-            k.userNotifications(shard, input.openid),
+            k.userNotifications(shard, openid),
             dedupe ? k.notificationDedupe(shard, dedupe) : hash,
           );
-          const record = notificationToHash({
-            ...fields,
-            id,
-            status: 'pending',
-            createdAt: now,
-            updatedAt: now,
-          });
           // The dedupe key is kept on the record, so erasing the recipient finds and deletes it.
-          const stored = dedupe ? { ...record, dedupe } : record;
-          args.push(id, input.at, JSON.stringify(stored), dedupe ? '1' : '0');
+          const own = `"id":"${id}","openid":${JSON.stringify(openid)}${dedupe ? `,"dedupe":${JSON.stringify(dedupe)}` : ''}`;
+          args.push(id, input.shared.at, `{${own},${fragment}}`, dedupe ? '1' : '0');
         }
         const rows = await createNotifications.run<[string, number][]>(this.redis, keys, args);
         return rows.map(([id, created]) => ({ id: String(id), created: created === 1 }));
@@ -204,15 +244,27 @@ export class NotificationStore {
     );
   }
 
-  /** Records outcomes (finish-notifications.lua, one call per shard); 'lost' where the claim was not ours. */
-  finishMany(inputs: NotificationFinish[]): Promise<('ok' | 'lost')[]> {
-    return perShard(
+  /**
+   * Records outcomes, each with its own attempt (finish-notifications.lua, one call per shard);
+   * 'lost' where the claim was not ours (the attempt is kept all the same: it was made).
+   */
+  async finishMany(inputs: NotificationFinish[]): Promise<('ok' | 'lost')[]> {
+    const k = this.keys;
+    // The msgid link lives outside the shard (a report knows only the msgid), so it is a command
+    // of its own, sent with the scripts (as ReminderStore.finishMany's): one round trip for all.
+    // A link whose outcome turns out 'lost' is harmless: confirm-notification.lua only touches the
+    // send whose lastResult carries that msgid.
+    const links = inputs.flatMap((f) =>
+      f.msgid
+        ? [this.redis.set(k.msgid(f.msgid), `${NOTIFICATION_MSGID_PREFIX}${f.id}`, { EX: MSGID_TTL_SECONDS })]
+        : [],
+    );
+    const outcomes = perShard(
       inputs,
       (f) => shardOf(f.id),
-      async (shard, group) => {
-        const k = this.keys;
+      (shard, group) => {
         const keys = [k.notificationsDue(shard)];
-        const args: (string | number)[] = [Math.ceil(this.retentionMs / 1000)];
+        const args: (string | number)[] = [Math.ceil(this.retentionMs / 1000), NOTIFICATION_DELIVERIES_KEPT];
         for (const f of group) {
           keys.push(
             k.notification(shard, f.id),
@@ -220,23 +272,20 @@ export class NotificationStore {
             k.notificationDeliveries(shard, f.id),
             k.notificationStats(shard, utcDay(f.now)),
           );
-          args.push(f.id, f.owner, f.outcome, JSON.stringify(f.lastResult), f.now);
+          args.push(
+            f.id,
+            f.owner,
+            f.outcome,
+            JSON.stringify(f.lastResult),
+            f.now,
+            f.attempt ? JSON.stringify(f.attempt) : '',
+          );
         }
-        const results = await finishNotifications.run<('ok' | 'lost')[]>(this.redis, keys, args);
-        // The msgid link lives outside the shard (a report knows only the msgid): written after
-        // the outcome; if this process dies in between, that one report is logged as unknown.
-        await Promise.all(
-          group.map((f, i) =>
-            f.msgid && results[i] === 'ok'
-              ? this.redis.set(k.msgid(f.msgid), `${NOTIFICATION_MSGID_PREFIX}${f.id}`, {
-                  EX: MSGID_TTL_SECONDS,
-                })
-              : null,
-          ),
-        );
-        return results;
+        return finishNotifications.run<('ok' | 'lost')[]>(this.redis, keys, args);
       },
     );
+    const [answers] = await Promise.all([outcomes, ...links]);
+    return answers;
   }
 
   /** Each notification's status and push report, in the order asked (null: no such notification). */

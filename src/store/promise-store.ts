@@ -25,8 +25,10 @@ export type Verdict = { verdict: 'missed' | 'kept' | 'stale'; nextEnd: number | 
  * Promises in Redis (README.md#redis-keys): the record `promise:{<id>}` and its days
  * `promise:{<id>}:days` change together in one script each (one hash tag per promise, so each
  * script stays in one cluster slot); the invite lookup, the users' indexes and the `promises:due`
- * index are single-key writes beside them, each one idempotent, so a step repeated after a crash
- * is harmless.
+ * index live in other slots and are single-key writes beside them, in the order each method
+ * documents, each one idempotent, so a step repeated after a crash is harmless and a step lost to
+ * one is redone by the retried request (a create's Idempotency-Key, an end, an erase) or skipped
+ * by every reader (an index entry whose record is gone). No call spans two slots.
  */
 export class PromiseStore {
   constructor(
@@ -34,9 +36,15 @@ export class PromiseStore {
     private readonly keys: Keys,
   ) {}
 
-  /** A new id from the reminder counter: a `give` promise shares its reminder's id. */
-  async nextId(): Promise<string> {
-    return String(await this.redis.incr(this.keys.reminderSeq()));
+  /**
+   * A new id for an `ask`, reserved from the reminder id space: one INCR of the author's shard's
+   * reminder counter (Keys.reminderShardSeq), whose id no reminder will get. A `give` shares its
+   * reminder's id (the original client reads it as that reminder), so no promise id is ever another
+   * promise's or a reminder's other than its own give reminder's.
+   */
+  async nextId(openid: string): Promise<string> {
+    const shard = this.keys.userShard(openid);
+    return this.keys.reminderId(shard, await this.redis.incr(this.keys.reminderShardSeq(shard)));
   }
 
   /** The value a create's Idempotency-Key holds (a reminder or promise id), or null. */
@@ -59,25 +67,32 @@ export class PromiseStore {
     return set === 'OK' ? null : ((await this.redis.get(k)) ?? id);
   }
 
-  /** Writes a new record; false when one with its id exists already (the first writer's stands). */
+  /**
+   * Writes a new record, after listing it in its author's index (another slot: first, so that
+   * erasing the author finds any record written, even by a create that stopped here); false when
+   * a record with its id exists already (the first writer's stands).
+   */
   async write(record: PromiseRecord): Promise<boolean> {
+    const listed = await this.addToUser(record.author, record.id);
     const pairs = Object.entries(promiseToHash(record)).flat();
-    return (await createPromise.run<number>(this.redis, [this.keys.promise(record.id)], pairs)) === 1;
+    if ((await createPromise.run<number>(this.redis, [this.keys.promise(record.id)], pairs)) === 1)
+      return true;
+    if (listed) await this.removeFromUser(record.author, record.id); // the id is another record's
+    return false;
   }
 
-  /** Makes a written promise reachable: its invite, its author's index and (when due) its day index. */
+  /**
+   * Makes a written promise reachable: its invite and (when due) its day index, each its own slot,
+   * written after the record and its author's index (write()). Each write is idempotent, and a
+   * create replayed with its Idempotency-Key publishes again (PromiseService), which finishes one
+   * that stopped between them.
+   */
   async publish(record: PromiseRecord): Promise<void> {
     const k = this.keys;
-    const multi = this.redis
-      .multi()
-      .set(k.promiseInvite(record.inviteCode), record.id, {
-        expiration: { type: 'PXAT', value: record.inviteExpiresAt + INVITE_LOOKUP_GRACE_MS },
-      })
-      .zAdd(k.userPromises(record.author), { score: Number(record.id), value: record.id });
-    if (record.nextEvalEnd !== null) {
-      multi.zAdd(k.promisesDue(), { score: record.nextEvalEnd, value: record.id }, { comparison: 'GT' });
-    }
-    await multi.execAsPipeline();
+    await this.redis.set(k.promiseInvite(record.inviteCode), record.id, {
+      expiration: { type: 'PXAT', value: record.inviteExpiresAt + INVITE_LOOKUP_GRACE_MS },
+    });
+    if (record.nextEvalEnd !== null) await this.schedule(record.id, record.nextEvalEnd);
   }
 
   async get(id: string): Promise<PromiseRecord | null> {
@@ -85,10 +100,8 @@ export class PromiseStore {
   }
 
   async getMany(ids: readonly string[]): Promise<(PromiseRecord | null)[]> {
-    if (ids.length === 0) return [];
-    const multi = this.redis.multi();
-    for (const id of ids) multi.hGetAll(this.keys.promise(id));
-    const hashes = (await multi.execAsPipeline()) as unknown as Record<string, string>[];
+    // One command per promise (each its own slot); the client pipelines them on one Redis.
+    const hashes = await Promise.all(ids.map((id) => this.redis.hGetAll(this.keys.promise(id))));
     return hashes.map((h) => promiseFromHash(h));
   }
 
@@ -131,8 +144,18 @@ export class PromiseStore {
     );
   }
 
-  async addToUser(openid: string, id: string): Promise<void> {
-    await this.redis.zAdd(this.keys.userPromises(openid), { score: Number(id), value: id });
+  /** Lists a promise in a user's index; true when it was not listed yet. */
+  async addToUser(openid: string, id: string): Promise<boolean> {
+    const added = await this.redis.zAdd(
+      this.keys.userPromises(openid),
+      { score: Number(id), value: id },
+      { condition: 'NX' },
+    );
+    return added === 1;
+  }
+
+  async removeFromUser(openid: string, id: string): Promise<void> {
+    await this.redis.zRem(this.keys.userPromises(openid), id);
   }
 
   /** Puts the promise in the day index at `dayEnd`, never moving it back. */
@@ -190,13 +213,13 @@ export class PromiseStore {
     return endPromise.run<EndOutcome>(this.redis, [this.keys.promise(id)], [openid, now]);
   }
 
-  /** After an end: the invite accepts nobody and the day index forgets the promise. */
+  /**
+   * After an end: the day index forgets the promise and the invite accepts nobody (two slots, one
+   * after the other; both idempotent, and a retried end runs this again, also on 'already').
+   */
   async retire(record: PromiseRecord): Promise<void> {
-    await this.redis
-      .multi()
-      .del(this.keys.promiseInvite(record.inviteCode))
-      .zRem(this.keys.promisesDue(), record.id)
-      .execAsPipeline();
+    await this.unschedule(record.id);
+    await this.redis.del(this.keys.promiseInvite(record.inviteCode));
   }
 
   /** Verdicts of the given days (missing: no verdict). */
@@ -216,18 +239,22 @@ export class PromiseStore {
     return this.redis.hGetAll(this.keys.promiseDays(id));
   }
 
-  /** Deletes a promise and everything that names it (erase): record, days, invite, indexes. */
+  /**
+   * Deletes a promise and everything that names it (erase), one slot at a time: what points to it
+   * without naming a person's list first (the day index, the invite, the Idempotency-Key), then the
+   * record with its days, then both parties' index entries. A crash before the record goes leaves
+   * it in the erased user's index, so the erase retried does it all again; after, only index
+   * entries naming a missing record are left, which every reader skips (the erased user's whole
+   * index goes at the end of their erase: dropUserIndex).
+   */
   async purge(record: PromiseRecord): Promise<void> {
     const k = this.keys;
-    const multi = this.redis
-      .multi()
-      .del([k.promise(record.id), k.promiseDays(record.id)]) // one hash tag: one slot
-      .del(k.promiseInvite(record.inviteCode))
-      .zRem(k.promisesDue(), record.id)
-      .zRem(k.userPromises(record.author), record.id);
-    if (record.counterpart) multi.zRem(k.userPromises(record.counterpart), record.id);
-    if (record.idempotencyKey) multi.del(k.idempotency(record.author, record.idempotencyKey));
-    await multi.execAsPipeline();
+    await this.unschedule(record.id);
+    await this.redis.del(k.promiseInvite(record.inviteCode));
+    if (record.idempotencyKey) await this.redis.del(k.idempotency(record.author, record.idempotencyKey));
+    await this.redis.del([k.promise(record.id), k.promiseDays(record.id)]); // one hash tag: one slot
+    if (record.counterpart) await this.redis.zRem(k.userPromises(record.counterpart), record.id);
+    await this.redis.zRem(k.userPromises(record.author), record.id);
   }
 
   /** Drops the user's promise index (erase, once every promise in it is purged). */
@@ -241,7 +268,8 @@ export class PromiseStore {
   }
 
   /** Undoes a write whose Idempotency-Key turned out to be another request's. */
-  async discard(id: string): Promise<void> {
-    await this.redis.del([this.keys.promise(id), this.keys.promiseDays(id)]);
+  async discard(record: PromiseRecord): Promise<void> {
+    await this.redis.del([this.keys.promise(record.id), this.keys.promiseDays(record.id)]); // one slot
+    await this.redis.zRem(this.keys.userPromises(record.author), record.id);
   }
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { utcDay } from '../delivery/outcome';
 import type { DeliveryAttempt } from '../domain/reminder';
 import type { Keys } from './keys';
 import { scripts } from './lua-script';
@@ -65,7 +66,7 @@ export class PushStore {
     const args = ops.flatMap(({ op, templateId }) => [op, templateId]);
     const applied = await scripts.applySubscriptionEvent.run<number>(
       this.redis,
-      [this.pushKey(dedupKey), this.keys.quota(openid)],
+      [this.ledgerEventKey(openid, dedupKey), this.keys.quota(openid)],
       [ttlSeconds, ...args],
     );
     return applied === 1;
@@ -84,10 +85,18 @@ export class PushStore {
     report: DeliveryReport,
   ): Promise<ConfirmOutcome> {
     const reminderId = occurrence.slice(0, occurrence.indexOf(':'));
-    if (!reminderId) return 'missing';
+    if (!/^\d+$/.test(reminderId)) return 'missing';
+    // The attempt's day is read in the script: the shard's stats of every day it can be (its msgid
+    // link lives 7 days, and a clock may be a little ahead) go with it.
+    const shard = this.keys.reminderShard(reminderId);
+    const days = Array.from({ length: 10 }, (_, i) => utcDay(report.now - (i - 1) * 86_400_000));
     return scripts.confirmDelivery.run<ConfirmOutcome>(
       this.redis,
-      [this.keys.deliveries(reminderId), this.keys.reminder(reminderId), this.keys.sendStats('')],
+      [
+        this.keys.deliveries(reminderId),
+        this.keys.reminder(reminderId),
+        ...days.map((day) => this.keys.sendStats(shard, day)),
+      ],
       [
         occurrence,
         msgid,
@@ -97,6 +106,7 @@ export class PushStore {
         report.failed ? '1' : '0',
         report.errcode === null ? '' : report.errcode,
         report.now,
+        ...days,
       ],
     );
   }
@@ -105,6 +115,11 @@ export class PushStore {
   // they erased their data (DELETE /api/me), even for the day it lives.
   private pushKey(dedupKey: string): string {
     return this.keys.pushSeen(`push:${createHash('sha256').update(dedupKey).digest('base64url')}`);
+  }
+
+  // As pushKey, in the user's shard: the mark and the ledger change are one script.
+  private ledgerEventKey(openid: string, dedupKey: string): string {
+    return this.keys.subscriptionEventSeen(openid, createHash('sha256').update(dedupKey).digest('base64url'));
   }
 
   private async markFirst(key: string, ttlSeconds: number): Promise<boolean> {

@@ -2,7 +2,7 @@ import type { Keys } from './keys';
 import type { Redis } from './redis';
 
 /**
- * The per-user subscription ledger: `quota:<openid>` maps templateId → one-time grants left.
+ * The per-user subscription ledger: `quota:{u<shard>}:<openid>` maps templateId → one-time grants left.
  * Each accept adds one; each accepted send consumes one, taken (and given back when the message
  * did not go out) by the pipeline's admission step with the day's allowance (SendLimiter,
  * admit-sends.lua, return-sends.lua).

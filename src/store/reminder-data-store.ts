@@ -24,14 +24,18 @@ export class ReminderDataStore {
   /** How many of these occurrences some instance holds a claim on right now. */
   async claimsHeld(occurrences: readonly { id: string; slot: number }[]): Promise<number> {
     if (occurrences.length === 0) return 0;
-    return this.redis.exists(occurrences.map((o) => this.keys.claim(o.id, o.slot)));
+    // One EXISTS each: the occurrences may be of several shards (one multi-key command is one slot).
+    const held = await Promise.all(occurrences.map((o) => this.redis.exists(this.keys.claim(o.id, o.slot))));
+    return held.reduce((sum, n) => sum + n, 0);
   }
 
   /**
    * Deletes the user's reminders with everything that names them — hashes, delivery records, the
    * claims of `slots`, the `msgid:` links of `msgids`, the Idempotency-Key answers, their entries
-   * in the due index and the user's indexes — in one MULTI. The caller has made sure no send of
-   * them is in flight (DELETE /api/me: src/services/reminder-personal-data.ts).
+   * in the due index and the user's indexes — in one MULTI in the user's shard (a user's reminders
+   * all live there), then the `msgid:` links, single keys outside the shards (a link left by a crash
+   * between the two points at a record that is gone: a push report on it finds nothing). The caller
+   * has made sure no send of them is in flight (DELETE /api/me: src/services/reminder-personal-data.ts).
    */
   async eraseOfUser(
     openid: string,
@@ -43,21 +47,23 @@ export class ReminderDataStore {
     }[],
   ): Promise<void> {
     const k = this.keys;
+    const shard = k.userShard(openid);
+    const theirs = reminders.filter((r) => k.reminderShard(r.id) === shard);
     const multi = this.redis.multi();
-    for (const r of reminders) {
+    for (const r of theirs) {
       const keys = [k.reminder(r.id), k.deliveries(r.id)];
       for (const slot of r.slots) keys.push(k.claim(r.id, slot));
-      for (const msgid of r.msgids) keys.push(k.msgid(msgid));
       if (r.idempotencyKey) keys.push(k.idempotency(openid, r.idempotencyKey));
       multi.del(keys);
     }
-    const ids = reminders.map((r) => r.id);
+    const ids = theirs.map((r) => r.id);
     if (ids.length > 0) {
-      multi.zRem(k.due(), ids);
+      multi.zRem(k.due(shard), ids);
       multi.zRem(k.userReminders(openid), ids);
       multi.sRem(k.userPending(openid), ids);
+      await multi.exec();
     }
-    await multi.exec();
+    await Promise.all(theirs.flatMap((r) => r.msgids.map((msgid) => this.redis.del(k.msgid(msgid)))));
   }
 
   /** Takes ids out of the user's own indexes only (ids without a record of theirs). */

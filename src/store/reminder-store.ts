@@ -1,4 +1,5 @@
 import {
+  occurrenceId,
   reminderFromHash,
   type DeliveryAttempt,
   type Reminder,
@@ -9,6 +10,7 @@ import { utcDay, type Outcome } from '../delivery/outcome';
 import type { Keys } from './keys';
 import { LuaScript, scripts } from './lua-script';
 import type { Redis } from './redis';
+import { allShards, perShard } from './shards';
 
 const purgeReminder = new LuaScript('purge-reminder');
 const claimOccurrences = new LuaScript('claim-occurrences');
@@ -20,6 +22,7 @@ const snoozeReminder = new LuaScript('snooze-reminder');
 export const DELIVERIES_KEPT = 50; // attempts kept per reminder (capped list)
 const MAX_SCANNED_PER_PAGE = 5000; // records a filtered list may read per request
 const MSGID_TTL_SECONDS = 7 * 24 * 3600; // how long a msgid can still be matched by a push event
+const CREATE_ATTEMPTS = 20; // creates racing in one shard each take the next id: a few tries at most
 
 /** What a claim reads of a reminder: the fields a send needs (src/delivery/kinds/reminder.ts). */
 export type ClaimedReminder = Pick<
@@ -54,7 +57,12 @@ export interface FinishInput {
   attempt: DeliveryAttempt; // the attempt that ended the occurrence, appended to its delivery list
 }
 
-/** Reminders, their indexes and their occurrences' claims in Redis (README.md#redis-keys). */
+/**
+ * Reminders, their indexes and their occurrences' claims in Redis (README.md#redis-keys). The
+ * keyspace is split into DUE_SHARDS shards (src/store/keys.ts): a reminder lives in its owner's
+ * shard with everything a script touches with it, so every script here runs in one cluster slot,
+ * and a batch of many users' occurrences costs one script call per shard.
+ */
 export class ReminderStore {
   constructor(
     private readonly redis: Redis,
@@ -75,25 +83,74 @@ export class ReminderStore {
   ): Promise<{ outcome: 'ok' | 'duplicate' | 'limit'; id: string }> {
     const k = this.keys;
     const pairs = Object.entries(fields).flat();
-    const [outcome, id] = await scripts.createReminder.run<[string, string]>(
-      this.redis,
-      [
-        k.reminderSeq(),
+    const shard = k.userShard(openid);
+    // The hash's key names the id, and a script touches only the keys it is given: the script is
+    // sent for the id this process expects the shard's counter to give next, and says so when
+    // another create (of another instance) took that one. One round trip while the guess holds.
+    for (let attempt = 0; attempt < CREATE_ATTEMPTS; attempt += 1) {
+      if (!this.nextSeq.has(shard)) {
+        const current = Number((await this.redis.get(k.reminderShardSeq(shard))) ?? 0);
+        if (!this.nextSeq.has(shard)) this.nextSeq.set(shard, current + 1); // unless learnt meanwhile
+      }
+      const seq = this.nextSeq.get(shard) ?? 1;
+      this.nextSeq.set(shard, seq + 1); // a create started meanwhile expects the one after
+      const newId = k.reminderId(shard, seq);
+      const keys = [
+        k.reminderShardSeq(shard),
+        k.reminder(newId),
         k.userReminders(openid),
         k.userPending(openid),
-        k.due(),
-        options.idempotencyKey ? k.idempotency(openid, options.idempotencyKey) : '',
-      ],
-      [
-        k.reminderPrefix(),
+        k.due(shard),
+      ];
+      if (options.idempotencyKey) keys.push(k.idempotency(openid, options.idempotencyKey));
+      const [outcome, answer] = await scripts.createReminder.run<[string, string]>(this.redis, keys, [
+        seq,
         options.pendingLimit,
         options.idempotencyTtlSeconds,
         nextFireAt,
         options.eventsChannel ?? '',
+        newId,
         ...pairs,
-      ],
+      ]);
+      if (outcome === 'retry') {
+        // Behind (another instance created): on from the counter. Ahead (a create expected before
+        // this one stored nothing): back to it, unless a later guess already went further.
+        const next = Number(answer) + 1;
+        if ((this.nextSeq.get(shard) ?? 0) < next || seq > next) this.nextSeq.set(shard, next);
+        continue;
+      }
+      // No id was taken: the next create may have it (one sent meanwhile finds its way back).
+      if (outcome !== 'ok' && this.nextSeq.get(shard) === seq + 1) this.nextSeq.set(shard, seq);
+      return { outcome: outcome as 'ok' | 'duplicate' | 'limit', id: answer };
+    }
+    throw new Error(
+      `create-reminder.lua: shard ${shard}'s counter moved on ${CREATE_ATTEMPTS} times in a row`,
     );
-    return { outcome: outcome as 'ok' | 'duplicate' | 'limit', id };
+  }
+
+  // Per shard, the seq this process expects the shard's counter to give next (learnt from it).
+  private readonly nextSeq = new Map<number, number>();
+
+  /**
+   * Refuses to run with a DUE_SHARDS other than the one the data was written with (a reminder's
+   * id names its shard: another count would look for every reminder in the wrong place), or on
+   * data of the layout before shards that `npm run migrate-keys` has not moved. Called at start.
+   */
+  async checkShards(): Promise<void> {
+    const k = this.keys;
+    await this.redis.set(k.dueShardsMark(), String(k.dueShards), { NX: true });
+    const written = Number(await this.redis.get(k.dueShardsMark()));
+    if (written !== k.dueShards) {
+      throw new Error(
+        `DUE_SHARDS is ${k.dueShards}, but the reminders under ${k.prefix} are sharded ${written} ways: set DUE_SHARDS=${written}`,
+      );
+    }
+    // The old layout's one `due` index: its reminders would never be swept.
+    if ((await this.redis.exists(k.legacyDue())) === 1) {
+      throw new Error(
+        `${k.legacyDue()} holds reminders of the layout before shards: run npm run migrate-keys first`,
+      );
+    }
   }
 
   async get(id: string): Promise<Reminder | null> {
@@ -134,10 +191,14 @@ export class ReminderStore {
 
   async getMany(ids: string[]): Promise<(Reminder | null)[]> {
     if (ids.length === 0) return [];
-    const multi = this.redis.multi();
-    for (const id of ids) multi.hGetAll(this.keys.reminder(id));
-    const hashes = (await multi.execAsPipeline()) as unknown as Record<string, string>[];
+    // One command each, sent together (the client pipelines them): the ids may be of many shards.
+    const hashes = await Promise.all(ids.map((id) => this.redis.hGetAll(this.keys.reminder(id))));
     return hashes.map((h) => reminderFromHash(h));
+  }
+
+  /** Whether `id` can be a reminder of `openid`: it is in their shard (else it is someone else's). */
+  private inShardOf(openid: string, id: string): boolean {
+    return /^\d+$/.test(id) && this.keys.reminderShard(id) === this.keys.userShard(openid);
   }
 
   /** Edits fields and optionally re-times the reminder; see update-reminder.lua. */
@@ -149,25 +210,27 @@ export class ReminderStore {
     pendingLimit: number,
   ): Promise<'ok' | 'missing' | 'cancelled' | 'limit'> {
     const k = this.keys;
+    if (!this.inShardOf(openid, id)) return 'missing';
     return scripts.updateReminder.run(
       this.redis,
-      [k.reminder(id), k.userPending(openid), k.due()],
+      [k.reminder(id), k.userPending(openid), k.due(k.reminderShard(id))],
       [openid, nextFireAt === null ? '' : nextFireAt, pendingLimit, id, ...Object.entries(fields).flat()],
     );
   }
 
   async cancel(openid: string, id: string, now: number): Promise<'ok' | 'missing'> {
     const k = this.keys;
+    if (!this.inShardOf(openid, id)) return 'missing';
     return scripts.cancelReminder.run(
       this.redis,
-      [k.reminder(id), k.userPending(openid), k.due()],
+      [k.reminder(id), k.userPending(openid), k.due(k.reminderShard(id))],
       [openid, id, now],
     );
   }
 
   /** The slot the reminder is due at in the `due` index, or null when it is not there. */
   async dueSlot(id: string): Promise<number | null> {
-    const score = await this.redis.zScore(this.keys.due(), id);
+    const score = await this.redis.zScore(this.keys.due(this.keys.reminderShard(id)), id);
     return score === null ? null : score;
   }
 
@@ -182,9 +245,10 @@ export class ReminderStore {
     change: { expectedSlot: number | null; nextSlot: number | null; now: number },
   ): Promise<'done' | 'skipped' | 'missing' | 'not_pending' | 'changed'> {
     const k = this.keys;
+    if (!this.inShardOf(openid, id)) return 'missing';
     return markReminderDone.run(
       this.redis,
-      [k.reminder(id), k.userPending(openid), k.due()],
+      [k.reminder(id), k.userPending(openid), k.due(k.reminderShard(id))],
       [openid, id, change.expectedSlot ?? '', change.nextSlot ?? '', change.now],
     );
   }
@@ -196,9 +260,10 @@ export class ReminderStore {
     change: { expectedSlot: number | null; slot: number; now: number; pendingLimit: number },
   ): Promise<'ok' | 'missing' | 'cancelled' | 'done' | 'changed' | 'limit'> {
     const k = this.keys;
+    if (!this.inShardOf(openid, id)) return 'missing';
     return snoozeReminder.run(
       this.redis,
-      [k.reminder(id), k.userPending(openid), k.due()],
+      [k.reminder(id), k.userPending(openid), k.due(k.reminderShard(id))],
       [openid, id, change.expectedSlot ?? '', change.slot, change.now, change.pendingLimit],
     );
   }
@@ -219,20 +284,45 @@ export class ReminderStore {
 
   /** Appends many attempts in one script call (append-deliveries.lua), each as `appendDelivery` would. */
   async appendDeliveries(attempts: { id: string; attempt: DeliveryAttempt }[]): Promise<void> {
-    await appendDeliveries.run(
-      this.redis,
-      attempts.map((a) => this.keys.deliveries(a.id)),
-      [DELIVERIES_KEPT, ...attempts.map((a) => JSON.stringify(a.attempt))],
+    if (attempts.length === 0) return;
+    await perShard(
+      attempts,
+      (a) => this.keys.reminderShard(a.id),
+      async (_shard, group) => {
+        await appendDeliveries.run(
+          this.redis,
+          group.map((a) => this.keys.deliveries(a.id)),
+          [DELIVERIES_KEPT, ...group.map((a) => JSON.stringify(a.attempt))],
+        );
+        return [];
+      },
     );
   }
 
-  /** Pending occurrences due up to `untilMs`, earliest first. */
+  /**
+   * Pending occurrences due up to `untilMs`, earliest first, of every shard: each shard's earliest
+   * `limit`, merged, the earliest `limit` of them.
+   */
   async dueSlice(untilMs: number, limit: number): Promise<{ id: string; fireAt: number }[]> {
-    const rows = await this.redis.zRangeWithScores(this.keys.due(), '-inf', untilMs, {
-      BY: 'SCORE',
-      LIMIT: { offset: 0, count: limit },
-    });
-    return rows.map((r) => ({ id: r.value, fireAt: r.score }));
+    const perShardRows = await Promise.all(
+      allShards(this.keys.dueShards).map((shard) =>
+        this.redis.zRangeWithScores(this.keys.due(shard), '-inf', untilMs, {
+          BY: 'SCORE',
+          LIMIT: { offset: 0, count: limit },
+        }),
+      ),
+    );
+    const rows = perShardRows.length === 1 ? (perShardRows[0] ?? []) : perShardRows.flat();
+    if (perShardRows.length > 1) rows.sort((a, b) => a.score - b.score);
+    return rows.slice(0, limit).map((r) => ({ id: r.value, fireAt: r.score }));
+  }
+
+  /** How many reminders are pending in the due index, every shard together. */
+  async dueCount(): Promise<number> {
+    const counts = await Promise.all(
+      allShards(this.keys.dueShards).map((shard) => this.redis.zCard(this.keys.due(shard))),
+    );
+    return counts.reduce((sum, n) => sum + n, 0);
   }
 
   /** Claims one occurrence: a batch of one (claim-occurrences.lua). */
@@ -251,14 +341,20 @@ export class ReminderStore {
     leaseMs: number,
   ): Promise<ClaimResult[]> {
     const k = this.keys;
-    const keys = [k.due()];
-    const args: (string | number)[] = [leaseMs, CLAIMED_FIELDS.length, ...CLAIMED_FIELDS];
-    for (const c of claims) {
-      keys.push(k.reminder(c.id), k.claim(c.id, c.slot));
-      args.push(c.id, c.slot, c.owner);
-    }
-    const rows = await claimOccurrences.run<[string, (string | null)[]?][]>(this.redis, keys, args);
-    return rows.map((row) => claimResult(row));
+    return perShard(
+      claims,
+      (c) => k.reminderShard(c.id),
+      async (shard, group) => {
+        const keys = [k.due(shard)];
+        const args: (string | number)[] = [leaseMs, CLAIMED_FIELDS.length, ...CLAIMED_FIELDS];
+        for (const c of group) {
+          keys.push(k.reminder(c.id), k.claim(c.id, c.slot));
+          args.push(c.id, c.slot, c.owner);
+        }
+        const rows = await claimOccurrences.run<[string, (string | null)[]?][]>(this.redis, keys, args);
+        return rows.map((row) => claimResult(row));
+      },
+    );
   }
 
   async extendClaim(id: string, slot: number, owner: string, leaseMs: number): Promise<boolean> {
@@ -295,51 +391,80 @@ export class ReminderStore {
     return this.day.name;
   }
 
-  /** Records many outcomes, each with its last attempt, in one script call (finish-occurrences.lua). */
+  /**
+   * Records many outcomes, each with its last attempt, in one script call per shard
+   * (finish-occurrences.lua). A send's msgid link (`msgid:<msgid>`, found by WeChat's push report,
+   * which names no shard) is a single key outside the shards, sent first: its attempt joins the
+   * delivery record whoever holds the claim, so the link is right whatever the script answers.
+   */
   async finishMany(inputs: FinishInput[]): Promise<('ok' | 'lost' | 'retimed')[]> {
     const k = this.keys;
-    const keys = [k.due()];
-    const args: (string | number)[] = [MSGID_TTL_SECONDS, DELIVERIES_KEPT];
-    for (const input of inputs) {
-      keys.push(
-        k.reminder(input.id),
-        k.claim(input.id, input.slot),
-        k.userPending(input.openid),
-        k.sendStats(this.statsDay(input.now)),
-        input.msgid ? k.msgid(input.msgid) : '',
-        k.deliveries(input.id),
-      );
-      args.push(
-        input.id,
-        input.slot,
-        input.owner,
-        input.status,
-        JSON.stringify(input.lastResult),
-        input.nextSlot === null ? '' : input.nextSlot,
-        input.now,
-        JSON.stringify(input.attempt),
-      );
-    }
-    return finishOccurrences.run(this.redis, keys, args);
+    const links = inputs.flatMap((input) =>
+      input.msgid
+        ? [
+            this.redis.set(k.msgid(input.msgid), occurrenceId(input.id, input.slot), {
+              EX: MSGID_TTL_SECONDS,
+            }),
+          ]
+        : [],
+    );
+    const outcomes = perShard(
+      inputs,
+      (input) => k.reminderShard(input.id),
+      (shard, group) => {
+        const keys = [k.due(shard)];
+        const args: (string | number)[] = [DELIVERIES_KEPT];
+        for (const input of group) {
+          keys.push(
+            k.reminder(input.id),
+            k.claim(input.id, input.slot),
+            k.userPending(input.openid),
+            k.sendStats(shard, this.statsDay(input.now)),
+            k.deliveries(input.id),
+          );
+          args.push(
+            input.id,
+            input.slot,
+            input.owner,
+            input.status,
+            JSON.stringify(input.lastResult),
+            input.nextSlot === null ? '' : input.nextSlot,
+            input.now,
+            JSON.stringify(input.attempt),
+          );
+        }
+        return finishOccurrences.run<('ok' | 'lost' | 'retimed')[]>(this.redis, keys, args);
+      },
+    );
+    // Sent together: on one connection the links are written before the scripts run.
+    const [answers] = await Promise.all([outcomes, ...links]);
+    return answers;
   }
 
   /**
-   * The next `count` reminder ids for the retention pass: a cursor shared by every instance hands
-   * each caller its own range (INCRBY), walks up to the newest id, then starts over from the first.
+   * The next `count` (at most) reminder ids for the retention pass. The shards take turns (a
+   * counter shared by every instance; a shard without reminders passes its turn on), and in each a
+   * cursor shared by every instance hands each caller its own range of the shard's ids (INCRBY),
+   * walks up to the shard's newest id, then starts over from its first.
    */
   async retentionBatch(count: number): Promise<string[]> {
     const k = this.keys;
-    const newest = Number((await this.redis.get(k.reminderSeq())) ?? 0);
-    if (newest === 0) return [];
-    let last = await this.redis.incrBy(k.retentionCursor(), count);
-    if (last - count >= newest) {
-      // The pass is over. Two instances starting the next one at once both read its first range,
-      // which is harmless: the purge re-checks every reminder.
-      await this.redis.set(k.retentionCursor(), String(count));
-      last = count;
-    }
     const ids: string[] = [];
-    for (let id = last - count + 1; id <= Math.min(last, newest); id += 1) ids.push(String(id));
+    for (let turn = 0; turn < k.dueShards && ids.length < count; turn += 1) {
+      const shard = (await this.redis.incr(k.retentionShard())) % k.dueShards;
+      const newest = Number((await this.redis.get(k.reminderShardSeq(shard))) ?? 0);
+      if (newest === 0) continue;
+      const want = count - ids.length;
+      let last = await this.redis.incrBy(k.retentionCursor(shard), want);
+      if (last - want >= newest) {
+        // The shard's pass is over. Two instances starting the next one at once both read its
+        // first range, which is harmless: the purge re-checks every reminder.
+        await this.redis.set(k.retentionCursor(shard), String(want));
+        last = want;
+      }
+      for (let seq = last - want + 1; seq <= Math.min(last, newest); seq += 1)
+        ids.push(k.reminderId(shard, seq));
+    }
     return ids;
   }
 
@@ -351,17 +476,24 @@ export class ReminderStore {
   async purgeFinished(ids: string[], cutoff: number, statuses: readonly string[]): Promise<number> {
     if (ids.length === 0) return 0;
     const k = this.keys;
-    const multi = this.redis.multi();
-    for (const id of ids) multi.hmGet(k.reminder(id), ['openid', 'status', 'updatedAt']);
-    const rows = (await multi.execAsPipeline()) as unknown as (string | null)[][];
+    const rows = await Promise.all(
+      ids.map((id) => this.redis.hmGet(k.reminder(id), ['openid', 'status', 'updatedAt'])),
+    );
     const purged = await Promise.all(
       ids.map((id, i) => {
         const [openid, status, updatedAt] = rows[i] ?? [];
         if (!openid || !status || !statuses.includes(status) || Number(updatedAt) > cutoff) return 0;
+        if (!this.inShardOf(openid, id)) return 0; // not a record this layout wrote
         // The script re-checks all of it: the reminder may have changed since it was read.
         return purgeReminder.run<number>(
           this.redis,
-          [k.reminder(id), k.deliveries(id), k.userReminders(openid), k.userPending(openid), k.due()],
+          [
+            k.reminder(id),
+            k.deliveries(id),
+            k.userReminders(openid),
+            k.userPending(openid),
+            k.due(k.reminderShard(id)),
+          ],
           [id, openid, cutoff, ...statuses],
         );
       }),

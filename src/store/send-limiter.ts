@@ -2,6 +2,7 @@ import { DateTime } from 'luxon';
 import type { Keys } from './keys';
 import { LuaScript } from './lua-script';
 import type { Redis } from './redis';
+import { perShard } from './shards';
 
 const admitSends = new LuaScript('admit-sends');
 const returnSends = new LuaScript('return-sends');
@@ -42,8 +43,8 @@ export interface SendLimiterOptions {
  * receives at most `limit` subscribe messages a day from every feature together, so a runaway
  * cron or a noisy group cannot drain the app's daily quota and pause everybody (45009) — and not
  * while that pause is in force. Counted in Redis, so every instance and feature shares one count;
- * taken just before the call to WeChat, in one script for every send a turn starts
- * (admit-sends.lua), and given back when the message did not go out (return-sends.lua).
+ * taken just before the call to WeChat, in one script per shard for the sends a turn
+ * starts (admit-sends.lua), and given back when the message did not go out (return-sends.lua).
  *
  * A day is the calendar day in DEFAULT_TIMEZONE rather than UTC: the users are in that zone, and a
  * UTC day would reset the count at 08:00 in Shanghai.
@@ -71,14 +72,27 @@ export class SendLimiter {
    */
   async admit(requests: readonly SendRequest[], takeGrants: boolean): Promise<AdmissionBatch> {
     const day = this.dayOf(this.now());
-    const keys = [this.keys.sendPause()];
-    const args: string[] = [String(this.options.limit), String(COUNTER_TTL_SECONDS), takeGrants ? '1' : '0'];
-    for (const r of requests) {
-      keys.push(this.keys.quota(r.openid), this.keys.userDailySends(r.openid, day));
-      args.push(r.templateId);
-    }
-    const [pausedMs = 0, ...codes] = await admitSends.run<number[]>(this.redis, keys, args);
+    // The pause is one global key and the ledgers are per shard: one read of it per batch, just
+    // before the shards' scripts, so no send starts into a pause another instance already met.
+    const pausedMs = await this.redis.pTTL(this.keys.sendPause());
     if (pausedMs > 0) return { pausedMs, answers: null };
+    const codes = await perShard(
+      requests,
+      (r) => this.keys.userShard(r.openid),
+      (_shard, group) => {
+        const keys: string[] = [];
+        const args: string[] = [
+          String(this.options.limit),
+          String(COUNTER_TTL_SECONDS),
+          takeGrants ? '1' : '0',
+        ];
+        for (const r of group) {
+          keys.push(this.keys.quota(r.openid), this.keys.userDailySends(r.openid, day));
+          args.push(r.templateId);
+        }
+        return admitSends.run<number[]>(this.redis, keys, args);
+      },
+    );
     return {
       pausedMs: 0,
       answers: requests.map((r, i): AdmissionAnswer => {
@@ -96,13 +110,24 @@ export class SendLimiter {
 
   /** Gives back the sends of messages that did not reach their user, and their grants as `grant` says. */
   async giveBack(returns: readonly { allowance: SendAllowance; grant: GrantReturn }[]): Promise<void> {
-    const keys: string[] = [];
-    const args: string[] = [];
-    for (const { allowance, grant } of returns) {
-      keys.push(this.keys.quota(allowance.openid), this.keys.userDailySends(allowance.openid, allowance.day));
-      args.push(allowance.templateId, grant);
-    }
-    await returnSends.run(this.redis, keys, args);
+    if (returns.length === 0) return;
+    await perShard(
+      returns,
+      (r) => this.keys.userShard(r.allowance.openid),
+      async (_shard, group) => {
+        const keys: string[] = [];
+        const args: string[] = [];
+        for (const { allowance, grant } of group) {
+          keys.push(
+            this.keys.quota(allowance.openid),
+            this.keys.userDailySends(allowance.openid, allowance.day),
+          );
+          args.push(allowance.templateId, grant);
+        }
+        await returnSends.run(this.redis, keys, args);
+        return [];
+      },
+    );
   }
 
   /** Sends counted for `openid` on the day of `at` (default now). */

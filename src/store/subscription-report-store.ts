@@ -9,7 +9,7 @@ export interface SubscriptionReport {
 }
 
 /**
- * The last popup result the client reported per template (`user:<openid>:subscriptions`). Kept
+ * The last popup result the client reported per template (`user:{u<shard>}:<openid>:subscriptions`). Kept
  * for support and for counting grants when no message push is configured; it never grants by
  * itself. Only configured templates are recorded (SubscriptionService), so the hash is bounded
  * by the templates of the deployment, not by what clients report.

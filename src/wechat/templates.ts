@@ -195,6 +195,23 @@ function wallClock(fireAt: number, zone: string): [string, string, string, strin
 
 /** `{{fireTime}}` in the form the field type accepts: `time` and text fields get 2026年11月21日 08:30, `date` 2026-11-21 08:30. */
 export function formatFireTime(type: FieldType, fireAt: number, timezone: string): string {
+  // Occurrences due together (a spike, a notice's recipients) announce the same instant in the same
+  // zone: the last answer is the next one's.
+  const last = lastFireTime;
+  if (last.fireAt === fireAt && last.type === type && last.timezone === timezone) return last.value;
+  const value = formatFireTimeOnce(type, fireAt, timezone);
+  lastFireTime = { type, fireAt, timezone, value };
+  return value;
+}
+
+let lastFireTime: { type: FieldType | null; fireAt: number; timezone: string; value: string } = {
+  type: null,
+  fireAt: NaN,
+  timezone: '',
+  value: '',
+};
+
+function formatFireTimeOnce(type: FieldType, fireAt: number, timezone: string): string {
   // Intl keeps what it learns about a zone for good: it only ever sees canonical spellings.
   const zone = canonicalZone(timezone);
   // Past ±8.64e15 ms there is no Date, and Intl would throw a RangeError where luxon was invalid.

@@ -65,6 +65,13 @@ export async function exerciseCheckinRoutes(
   expectDocumented('POST', create, await post(owner, `/api/groups/${groupId}/checkins`, body));
   sandbox.faults.secCheckBusy = false;
 
+  const listed = `/api/groups/${groupId}/checkins`;
+  expectDocumented('GET', create, await get(owner, listed));
+  expectDocumented('GET', create, await get(amy, `${listed}?limit=1`));
+  expectDocumented('GET', create, await get(owner, `${listed}?cursor=x&limit=0`));
+  expectDocumented('GET', create, await get(stranger, listed));
+  expectDocumented('GET', create, await get(null, listed));
+
   const one = '/api/checkins/{id}';
   expectDocumented('GET', one, await get(amy, `/api/checkins/${id}`));
   expectDocumented('GET', one, await get(owner, `/api/checkins/${id}`));

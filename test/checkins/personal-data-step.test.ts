@@ -60,7 +60,7 @@ describe('the check-in step of the personal-data completeness test', () => {
     expect(keys.map((k) => familyOf(who, families, k.name)?.pattern).sort()).toEqual([
       'checkin:<tag>:signs',
       'checkin:<tag>:wrong:<openid>',
-      'user:<openid>:checkins',
+      'user:{u<shard>}:<openid>:checkins',
     ]);
     const exported = (
       await request(t.instance.app.callback())

@@ -13,6 +13,7 @@ export const CHECKIN_STEP: Step = {
     'POST /api/groups',
     'POST /api/groups/join',
     'POST /api/groups/{id}/checkins',
+    'GET /api/groups/{id}/checkins',
     'GET /api/checkins/{id}',
     'GET /api/checkins/{id}/code',
     'POST /api/checkins/{id}/sign',
@@ -37,6 +38,7 @@ export const CHECKIN_STEP: Step = {
       },
     );
     const id = created.body.data.id as string;
+    await world.call(token, 'GET /api/groups/{id}/checkins', { id: groupId }); // the member's list
     await world.call(token, 'GET /api/checkins/{id}', { id });
     const shown = await world.call(manager, 'GET /api/checkins/{id}/code', { id }, undefined, {
       qrcode: 'false',

@@ -101,6 +101,13 @@ run('the web console in chromium', () => {
     // The token went to the server once: it is not in the page, and the session cookie is HttpOnly.
     expect(await page.content()).not.toContain(adminToken);
     expect(await page.evaluate('document.cookie')).toBe('');
+    // Nor in the page's scripts, nor kept by it.
+    const kept = (await page.evaluate(`(async () => {
+      const scripts = await Promise.all([...document.scripts].map(async (s) => (await fetch(s.src)).text()));
+      return [...scripts, JSON.stringify({ ...localStorage }), JSON.stringify({ ...sessionStorage })];
+    })()`)) as string[];
+    expect(kept.length).toBeGreaterThanOrEqual(3); // at least the app's bundle was read
+    expect(kept.filter((text) => text.includes(adminToken))).toEqual([]);
     expect((await ctx.cookies()).find((c) => c.name === 'tixing_console')).toMatchObject({
       httpOnly: true,
       sameSite: 'Strict',
@@ -228,11 +235,40 @@ run('the web console in chromium', () => {
       .send({})
       .expect(200);
     await page.locator('.stat', { hasText: '已确认' }).getByText('1').waitFor();
+    // The chart's series is the server's: its totals move too, and a page opened later has it all.
+    await until(page, 'progress-totals', /已读 1 · 已确认 1/);
+    await page.reload();
+    await until(page, 'progress-totals', /已读 1 · 已确认 1/);
+    await page.locator('.chart canvas').first().waitFor();
     await waitFor(async () => ((await textOf(page, 'unread-names')).includes('鲍勃') ? undefined : true));
     expect(await textOf(page, 'unread-names')).toContain('卡萝');
     await page.getByRole('button', { name: '提醒未读的人' }).click();
     await page.getByText(/已再次推送给 \d+ 人/).waitFor();
     await screenshot(page, 'notice', true);
+
+    // Comments: one held by WeChat's content check is approved from the page; a question answered.
+    const comment = (token: string, body: object) =>
+      api(t).post(`/api/notices/${id}/comments`).set(bearer(token)).send(body);
+    const held = await comment(people.carol ?? '', { text: '要带的资料可以加微信问吗' });
+    expect(held.status).toBe(201);
+    const asked = await comment(people.dan ?? '', { text: '可以带计算器吗？', private: true });
+    expect(asked.status).toBe(201);
+    const pendingList = page.getByTestId('pending-comments');
+    await pendingList.getByText('要带的资料可以加微信问吗').waitFor();
+    await pendingList.getByRole('button', { name: '通过：要带的资料可以加微信问吗' }).click();
+    await page.getByText('没有待审核的评论。').waitFor();
+    const seen = await api(t)
+      .get(`/api/notices/${id}/comments`)
+      .set(bearer(people.bob ?? ''));
+    expect(seen.body.data.items.map((c: { text: string }) => c.text)).toContain('要带的资料可以加微信问吗');
+    const box = page.locator(`#reply-${asked.body.data.id}`);
+    await box.fill('可以，带普通计算器。');
+    await page.locator('form', { has: box }).getByRole('button', { name: '回复', exact: true }).click();
+    await page.getByTestId('comment-threads').getByText('可以，带普通计算器。', { exact: false }).waitFor();
+    const answered = await api(t)
+      .get(`/api/notices/${id}/comments/${asked.body.data.id}/replies`)
+      .set(bearer(people.dan ?? ''));
+    expect(answered.body.data.items.map((c: { text: string }) => c.text)).toEqual(['可以，带普通计算器。']);
 
     // The CSV export, as the page's link downloads it.
     const [bom, csv] = await page.evaluate(async (path) => {
@@ -270,8 +306,81 @@ run('the web console in chromium', () => {
     );
     expect(checkinCsv).toMatch(/"鲍勃".*"准时"/);
     expect(checkinCsv).toMatch(/"卡萝".*"缺席"/);
+
+    // The check-in page lists the group's check-ins from the API, with the live count, in any browser.
+    await page.getByRole('link', { name: '← 会议签到' }).click();
+    await heading(page, '会议签到');
+    const row = page.getByTestId('checkin-list').getByRole('row', { name: /班会/ });
+    await row.getByRole('cell', { name: '进行中' }).waitFor();
+    expect(await row.getByRole('cell').allTextContents()).toEqual(
+      expect.arrayContaining(['班会', '进行中', '1', '0']),
+    );
+    await screenshot(page, 'checkins', true);
+    await row.getByRole('link', { name: '全屏显示「班会」的签到码' }).click();
+    await until(page, 'screen-count', /已签到 1 \/ 4/);
     await ctx.close();
   }, 60_000);
+
+  it('shows a publisher only their own groups, and another’s group, notice or check-in not at all', async () => {
+    const owner = await open();
+    await owner.page.getByLabel('模拟扫码的沙箱用户').fill('jun');
+    await owner.page.getByRole('button', { name: '模拟扫码登录' }).click();
+    await heading(owner.page, '我的群组');
+    await owner.page.getByLabel('名称').fill('初一三班');
+    await owner.page.getByRole('button', { name: '创建' }).click();
+    await heading(owner.page, '初一三班');
+    const groupId = /#\/groups\/(\d+)/.exec(owner.page.url())?.[1] ?? '';
+    const created = (await owner.page.evaluate(
+      `(async () => {
+        const csrf = (await (await fetch('/api/console/session')).json()).data.csrfToken;
+        const post = (path, body) => fetch(path, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf }, body: JSON.stringify(body) }).then((r) => r.json());
+        const notice = await post('/api/notices', { title: '春游', body: '周三出发。', category: '通知', audience: { groups: ['${groupId}'] } });
+        const checkin = await post('/api/groups/${groupId}/checkins', { title: '晨会', startsAt: Date.now(), endsAt: Date.now() + 3600000 });
+        return [notice.data.id, checkin.data.id];
+      })()`,
+    )) as [string, string];
+    const [noticeId, checkinId] = created;
+
+    const other = await open();
+    await other.page.getByLabel('模拟扫码的沙箱用户').fill('kai');
+    await other.page.getByRole('button', { name: '模拟扫码登录' }).click();
+    await heading(other.page, '我的群组');
+    await other.page.getByLabel('名称').fill('初二一班');
+    await other.page.getByRole('button', { name: '创建' }).click();
+    await heading(other.page, '初二一班');
+    await other.page.getByRole('link', { name: '我的群组', exact: true }).click();
+    await heading(other.page, '我的群组');
+    await other.page.getByRole('link', { name: '初二一班' }).waitFor(); // positive control: their own
+    expect(await other.page.locator('main').textContent()).not.toContain('初一三班');
+    for (const path of [`#/groups/${groupId}`, `#/notices/${noticeId}`, `#/checkins/${checkinId}`]) {
+      await other.page.goto(`${url}/console${path}`);
+      await other.page
+        .getByRole('alert')
+        .getByText(/^(没有找到|你没有权限)/)
+        .waitFor();
+      expect(await other.page.locator('main').textContent()).not.toMatch(/初一三班|春游|晨会/);
+    }
+    // Nor through the API the pages call, with their session.
+    const statuses = (await other.page.evaluate(
+      `Promise.all(${JSON.stringify([
+        `/api/groups/${groupId}`,
+        `/api/groups/${groupId}/members`,
+        `/api/groups/${groupId}/checkins`,
+        `/api/notices/${noticeId}/stats`,
+        `/api/notices/${noticeId}/progress`,
+        `/api/checkins/${checkinId}/stats`,
+        `/api/console/notices/${noticeId}/stats.csv`,
+        `/api/console/checkins/${checkinId}/stats.csv`,
+      ])}.map((p) => fetch(p).then((r) => r.status)))`,
+    )) as number[];
+    expect(statuses.every((s) => s === 403 || s === 404)).toBe(true);
+    expect(await owner.page.evaluate(`fetch('/api/groups/${groupId}/checkins').then((r) => r.status)`)).toBe(
+      200,
+    );
+    // The 404s of the pages are expected; nothing else may have gone wrong in them.
+    await owner.context.close();
+    await other.context.close();
+  }, 40_000);
 
   it('signs a publisher in when the mini-program user approves the scanned nonce, and fits a phone', async () => {
     const { page, context: ctx, troubles } = await open({ width: 390, height: 844 });

@@ -47,6 +47,30 @@ describe('console routes without a session', () => {
     );
   });
 
+  it('answer 401 to every API route a console page calls, whatever the feature, and nothing else', async () => {
+    // How a client gets a session, what WeChat and monitoring call, and what is public by design.
+    const open = new Set([
+      ...SIGN_IN,
+      'POST /api/login',
+      'GET /api/health',
+      'GET /api/wx/message',
+      'POST /api/wx/message',
+    ]);
+    const routes = listRoutes(t.instance.app).filter((r) => r.path.startsWith('/api/'));
+    expect(routes.length).toBeGreaterThanOrEqual(60); // the enumeration works
+    const answered: string[] = [];
+    for (const r of routes.filter((x) => !open.has(routeName(x)))) {
+      const path = r.path.replace(/\{[^}]+\}/g, '1');
+      const res = await api(t)[r.method.toLowerCase() as 'get'](path).set('Origin', HOST).send({});
+      if (res.status !== 401 || Object.keys(res.body as object).join() !== 'errcode,errmsg') {
+        answered.push(`${routeName(r)} ${res.status}`);
+      }
+    }
+    expect(answered).toEqual([]);
+    // Positive control: a public route answers without one.
+    expect((await api(t).get('/api/health')).status).toBe(200);
+  });
+
   it('answers 401 with an unknown or forged cookie', async () => {
     const res = await api(t)
       .get('/api/console/session')

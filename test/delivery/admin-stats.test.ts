@@ -83,8 +83,10 @@ describe('GET /api/admin/stats', () => {
     expect((await api(t).delete(`/api/reminders/${cancelled}`).set(bearer(bob))).status).toBe(200);
     // Older counters: three days ago, and a day older than the 30 shown by default.
     const old = dayOf(Date.now() - 3 * DAY_MS);
-    await t.redis.hSet(t.instance.keys.sendStats(old), { sent: '7', no_quota: '2' });
-    await t.redis.hSet(t.instance.keys.sendStats(dayOf(Date.now() - 30 * DAY_MS)), { sent: '9' });
+    // In two shards: the answer sums every shard's counters.
+    await t.redis.hSet(t.instance.keys.sendStats(3, old), { sent: '4', no_quota: '2' });
+    await t.redis.hSet(t.instance.keys.sendStats(7, old), { sent: '3' });
+    await t.redis.hSet(t.instance.keys.sendStats(5, dayOf(Date.now() - 30 * DAY_MS)), { sent: '9' });
 
     const res = await stats();
 
@@ -126,7 +128,8 @@ describe('GET /api/admin/stats', () => {
     const store = new StatsStore(t.redis, t.instance.keys);
     const service = new StatsService({ store, now: Date.now, countLimit: 4 });
     const { reminders } = await service.stats(1);
-    // Ids 3..6 of the previous test: one failed and one sent fall outside.
+    // The limit shared by the users' shards: each one's two newest of the previous test (alice's
+    // `later` and `two`, bob's `cancelled` and `no quota`); one failed and one sent fall outside.
     expect(reminders).toEqual({
       byStatus: {
         pending: 1,

@@ -66,7 +66,10 @@ describe('batch claim', () => {
       30_000,
     );
     expect(claimed.every((r) => r.ok)).toBe(true);
-    await t.redis.zAdd(keys.due(), { score: slot + 60_000, value: c as string }); // re-timed meanwhile
+    await t.redis.zAdd(keys.due(keys.reminderShard(c as string)), {
+      score: slot + 60_000,
+      value: c as string,
+    }); // re-timed meanwhile
     const now = Date.now();
     const lastResult = { at: new Date(now).toISOString(), errcode: 0, errmsg: 'ok', msgid: null };
     const finish = (id: string, owner: string) => ({
@@ -99,7 +102,7 @@ describe('batch claim', () => {
     expect((await store.get(a as string))?.status).toBe('sent');
     expect((await store.get(b as string))?.status).toBe('pending'); // not ours: untouched
     expect((await store.get(c as string))?.status).toBe('pending');
-    expect(await t.redis.zScore(keys.due(), c as string)).toBe(slot + 60_000);
+    expect(await t.redis.zScore(keys.due(keys.reminderShard(c as string)), c as string)).toBe(slot + 60_000);
     // Each outcome's own attempt joined its delivery list in the same call, the claim's owner or not.
     for (const id of [a, b, c] as string[]) {
       expect(await store.deliveries(id)).toEqual([finish(id, 'me').attempt]);

@@ -100,7 +100,7 @@ describe('POST /api/reminders template field rules', () => {
     expect(list.status).toBe(200);
     expect(list.body.data.items).toEqual([]);
     expect(await t.redis.zCard(t.instance.keys.userReminders(zoeId))).toBe(0);
-    expect(await t.redis.zCard(t.instance.keys.due())).toBe(0);
+    expect(await t.instance.store.dueCount()).toBe(0);
 
     // 20 characters fit.
     const ok = await api(t)

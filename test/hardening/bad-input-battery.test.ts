@@ -34,15 +34,15 @@ beforeAll(async () => {
 });
 
 /**
- * Every key under the prefix but sessions and the retention pass's cursor (the scheduler's own
- * bookkeeping, written whenever its first sweep runs), with its type and size: what "nothing
- * stored" compares.
+ * Every key under the prefix but sessions and the retention pass's cursors (the scheduler's own
+ * bookkeeping, written whenever its first sweep runs: whose turn, and each shard's cursor), with
+ * its type and size: what "nothing stored" compares.
  */
 async function storedState(redis: Redis, prefix: string): Promise<Record<string, string>> {
   const state: Record<string, string> = {};
   for await (const batch of redis.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) {
     for (const key of batch as unknown as string[]) {
-      if (key.startsWith(`${prefix}session:`) || key === `${prefix}retention:cursor`) continue;
+      if (key.startsWith(`${prefix}session:`) || key.startsWith(`${prefix}retention:`)) continue;
       const type = await redis.type(key);
       const size =
         type === 'hash'

@@ -196,10 +196,12 @@ describe('GET /api/reminders?status= over many records', () => {
     const erin = await login(t, 'erin#1');
     const openid = sandbox.openIdFor('erin');
     const old = await api().post('/api/reminders').set(as(erin)).send({ title: 'old', at: inAnHour() });
-    // 5,100 newer reminders that are not pending, written straight to the store for speed.
+    // 5,100 newer reminders that are not pending, written straight to the store for speed (in
+    // erin's shard, as the store would place them: one MULTI, one slot).
+    const shard = t.instance.keys.userShard(openid);
     const multi = t.redis.multi();
     for (let i = 0; i < 5100; i++) {
-      const id = String(1_000_000 + i);
+      const id = t.instance.keys.reminderId(shard, 100_000 + i);
       multi.hSet(t.instance.keys.reminder(id), { id, openid, status: 'cancelled', title: `c${i}` });
       multi.zAdd(t.instance.keys.userReminders(openid), { score: Number(id), value: id });
     }
@@ -307,6 +309,6 @@ describe('the original service’s routes', () => {
     expect(await t.redis.hGet(t.instance.keys.reminder(id), 'openid')).toBe(sandbox.openIdFor('bob'));
     const gone = await api().delete(`/api/reminder/${id}`).set(as(bob));
     expect(gone.body.data.status).toBe('cancelled');
-    expect(await t.redis.zScore(t.instance.keys.due(), id)).toBeNull();
+    expect(await t.redis.zScore(t.instance.keys.due(t.instance.keys.reminderShard(id)), id)).toBeNull();
   });
 });

@@ -52,7 +52,9 @@ describe('POST /api/reminders/:id/done', () => {
     expect(res.status).toBe(200);
     expect(data<ReminderView>(res)).toMatchObject({ id: mine.id, status: 'done', nextFireAt: null });
     expect(t.instance.scheduler.registry.has(mine.id)).toBe(false);
-    expect(await t.redis.zScore(t.instance.keys.due(), mine.id)).toBeNull();
+    expect(
+      await t.redis.zScore(t.instance.keys.due(t.instance.keys.reminderShard(mine.id)), mine.id),
+    ).toBeNull();
     // The positive control: the reminder due at the same instant is sent, and the sweeps after it
     // (which would find a left-over due entry) have run.
     await waitFor(() => sentTo('bob').length === 1, { what: 'the control reminder' });
@@ -114,7 +116,9 @@ describe('POST /api/reminders/:id/done', () => {
 
     expect(res.status).toBe(200);
     expect(data<ReminderView>(res)).toMatchObject({ status: 'pending', nextFireAt: daily.nextFireAt });
-    expect(await t.redis.zScore(t.instance.keys.due(), daily.id)).toBe(Date.parse(daily.nextFireAt ?? ''));
+    expect(await t.redis.zScore(t.instance.keys.due(t.instance.keys.reminderShard(daily.id)), daily.id)).toBe(
+      Date.parse(daily.nextFireAt ?? ''),
+    );
     // Done once more skips that regular slot too: the next day's.
     const again = data<ReminderView>(await done(alice, daily.id));
     expect(Date.parse(again.nextFireAt ?? '') - Date.parse(daily.nextFireAt ?? '')).toBe(86_400_000);
@@ -144,7 +148,9 @@ describe('POST /api/reminders/:id/done', () => {
     expect(errorBody(res).errcode).toBe(40402);
     expect(errorBody(await done(bob, '999999')).errcode).toBe(40402);
     expect((await detail(alice, hers.id)).status).toBe('pending');
-    expect(await t.redis.zScore(t.instance.keys.due(), hers.id)).toBe(Date.parse(hers.nextFireAt ?? ''));
+    expect(await t.redis.zScore(t.instance.keys.due(t.instance.keys.reminderShard(hers.id)), hers.id)).toBe(
+      Date.parse(hers.nextFireAt ?? ''),
+    );
   });
 
   it('answers 401 without a session and 400 for an id that is not one', async () => {

@@ -131,7 +131,9 @@ describe('POST /api/reminders/:id/snooze', () => {
     expect(view).toMatchObject({ status: 'pending', nextFireAt: new Date(regular).toISOString() });
     expect(view.deliveries.map((d) => [d.occurrence, d.result])).toEqual([[`${every.id}:${extra}`, 'sent']]);
     expect(sentTo('carol')).toHaveLength(1);
-    expect(await t.redis.zScore(t.instance.keys.due(), every.id)).toBe(regular);
+    expect(await t.redis.zScore(t.instance.keys.due(t.instance.keys.reminderShard(every.id)), every.id)).toBe(
+      regular,
+    );
   });
 
   it('refuses a snooze past a recurring reminder’s next occurrence with 400 naming minutes', async () => {

@@ -2,7 +2,6 @@ import path from 'node:path';
 import { projectRoot } from '../../src/infra/paths';
 import { loadCategories } from '../../src/services/notice-categories';
 import { NoticePublisher } from '../../src/services/notice-publisher';
-import type { NotificationInput } from '../../src/services/notification-service';
 import { InboxStore, inboxShardOf } from '../../src/store/inbox-store';
 import { NoticeRecipientStore } from '../../src/store/notice-recipient-store';
 import { NoticeStore } from '../../src/store/notice-store';
@@ -150,9 +149,10 @@ describe('a retraction while the fan-out runs', () => {
       inbox: new InboxStore(t.redis, t.instance.keys),
       groups: t.instance.groups,
       notifications: {
-        send: async (inputs: NotificationInput[]) => {
+        prepare: (content) => t.instance.notifications.prepare(content),
+        sendPrepared: async (prepared, to) => {
           if (++steps === 2) await held;
-          return t.instance.notifications.send(inputs);
+          return t.instance.notifications.sendPrepared(prepared, to);
         },
       },
       categories: loadCategories(path.join(projectRoot(), 'config', 'categories.json'), catalog),

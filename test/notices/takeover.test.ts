@@ -36,8 +36,9 @@ describe('a fan-out whose instance dies half-way', () => {
       inbox: new InboxStore(writer.redis, writer.instance.keys),
       groups: writer.instance.groups,
       notifications: {
-        send: async (inputs) => {
-          const made = await writer.instance.notifications.send(inputs);
+        prepare: (content) => writer.instance.notifications.prepare(content),
+        sendPrepared: async (prepared, to) => {
+          const made = await writer.instance.notifications.sendPrepared(prepared, to);
           if (++sends === 5) throw new Error('the instance died');
           return made;
         },

@@ -70,7 +70,7 @@ describe('Instance.stop() with sends in flight', () => {
     const reminders = await b.instance.store.getMany(ids);
     expect(reminders.every((r) => r?.status === 'sent' && r.fireCount === 1)).toBe(true);
     // Nothing is left claimed or due.
-    expect(await b.redis.zCard(b.instance.keys.due())).toBe(0);
+    expect(await b.instance.store.dueCount()).toBe(0);
     expect(await b.redis.keys(`${prefix}claim:*`)).toEqual([]);
   });
 

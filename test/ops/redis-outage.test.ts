@@ -174,7 +174,7 @@ describe('Redis lost while running', () => {
 
     // Nothing is left to send it again once the lease runs out: not due any more, no claim held,
     // and the sweeps after it find nothing.
-    expect(await t.redis.zScore(t.instance.keys.due(), id)).toBeNull();
+    expect(await t.redis.zScore(t.instance.keys.due(t.instance.keys.reminderShard(id)), id)).toBeNull();
     expect(await t.redis.keys(`${t.config.redisPrefix}claim:*`)).toEqual([]);
     await afterSweeps(t);
     expect(sandbox.sent).toHaveLength(1);

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { createClient } from 'redis';
 import type { Tixing } from '../../lab/tixing';
 import { RedisServer } from '../../src/infra/redis-server';
+import { Keys } from '../../src/store/keys';
 import { data, type ReminderView } from '../support/api-types';
 import { login, useMainProcess } from '../support/harness';
 
@@ -66,10 +67,10 @@ describe('npm start and signals', () => {
     const client = createClient({ url: redis.url });
     try {
       await client.connect();
-      const stored = await client.hGetAll(`tixing:reminder:${id}`);
+      const stored = await client.hGetAll(new Keys('tixing:').reminder(id));
       expect(stored.status).toBe('sent');
       expect(stored.fireCount).toBe('1');
-      expect(await client.keys('tixing:claim:*')).toEqual([]);
+      expect(await client.keys('tixing:claim:*')).toEqual([]); // every shard's claims: `claim:{u<shard>}:…`
     } finally {
       await client.close();
       await redis.stop();

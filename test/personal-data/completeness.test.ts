@@ -30,8 +30,9 @@ beforeAll(async () => {
     tuning: { sweepIntervalMs: 200 },
   });
   // Reminder ids far from other counters' (notification ids, promise days…): a member equal to one
-  // of the subject's ids is then theirs.
-  await t.redis.set(t.instance.keys.reminderSeq(), '900000');
+  // of the subject's ids is then theirs. (Every shard's counter: ids are `seq × DUE_SHARDS + shard`.)
+  for (let shard = 0; shard < t.instance.keys.dueShards; shard++)
+    await t.redis.set(t.instance.keys.reminderShardSeq(shard), '900000');
   const subject = {
     name: 'uma',
     openid: sandbox.openIdFor('uma'),
@@ -146,7 +147,10 @@ describe('a user’s data, across every feature', () => {
     // The positive control: the other person's session, records and indexes are untouched.
     const theirs = after.filter((key) => key.name.includes(world.other.openid)).map((k) => k.name);
     expect(theirs).toEqual(
-      expect.arrayContaining([`user:${world.other.openid}`, `user:${world.other.openid}:reminders`]),
+      expect.arrayContaining([
+        `user:${world.other.openid}`,
+        t.instance.keys.userReminders(world.other.openid).slice(t.instance.keys.prefix.length),
+      ]),
     );
     const read = await api(t).get(`/api/reminders/${otherReminder}`).set(bearer(world.other.token));
     expect(read.status).toBe(200);

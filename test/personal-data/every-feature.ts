@@ -6,6 +6,8 @@
  * contributor (src/services/personal-data.ts). Add a step for yours.
  */
 import { CHECKIN_STEP } from '../checkins/personal-data-step';
+import { COMMENT_STEP } from '../comments/personal-data-step';
+import { SEARCH_STEP } from '../search/personal-data-step';
 import request from 'supertest';
 import type { WeChatSandbox } from '../../src/sandbox/wechat-sandbox';
 import { PushRequests } from '../push/push-requests';
@@ -293,6 +295,7 @@ export const STEPS: readonly Step[] = [
       'PUT /api/notices/{id}',
       'DELETE /api/notices/{id}',
       'GET /api/notices/{id}/stats',
+      'GET /api/notices/{id}/progress',
       'GET /api/notices/{id}/recipients',
       'POST /api/notices/{id}/remind',
       'POST /api/notices/{id}/read',
@@ -342,6 +345,7 @@ export const STEPS: readonly Step[] = [
         const res = await world.call(me, 'GET /api/notices/{id}/stats', { id: published.id });
         return data<Notice>(res).status === 'published';
       });
+      await world.call(me, 'GET /api/notices/{id}/progress', { id: published.id }); // counts, no one's data
       await world.call(me, 'GET /api/notices/{id}/recipients', { id: published.id });
       await world.call(me, 'POST /api/notices/{id}/remind', { id: published.id }, {});
       // Received by the subject: read and confirmed.
@@ -369,6 +373,8 @@ export const STEPS: readonly Step[] = [
     },
   },
   CHECKIN_STEP,
+  COMMENT_STEP,
+  SEARCH_STEP,
 ];
 
 /** A zone where it is daytime now, and an hour two hours ahead there: today's promise day is owed. */

@@ -61,7 +61,7 @@ describe('coalescing missed occurrences within the grace', () => {
     const nextMinute = thisMinute.plus({ minutes: 1 }).toMillis();
     expect(reminder?.nextFireAt).toBe(nextMinute);
     expect(reminder?.nextFireAt).toBeGreaterThan(now());
-    expect(await t.redis.zScore(t.instance.keys.due(), id)).toBe(nextMinute);
+    expect(await t.redis.zScore(t.instance.keys.due(t.instance.keys.reminderShard(id)), id)).toBe(nextMinute);
     const deliveries = await t.instance.store.deliveries(id);
     expect(deliveries.map((d) => [d.occurrence, d.result])).toEqual([[`${id}:${dueSlot}`, 'sent']]);
   });

@@ -81,7 +81,9 @@ describe('PATCH /api/reminders/:id', () => {
     expect(res.body.data.nextFireAt).toBe(new Date(far + 5000).toISOString());
     expect(registry.fireAtOf(a.id)).toBe(far + 5000);
     expect(registry.jobOf(b.id)).toBe(jobB);
-    expect(await t.redis.zScore(t.instance.keys.due(), a.id)).toBe(far + 5000);
+    expect(await t.redis.zScore(t.instance.keys.due(t.instance.keys.reminderShard(a.id)), a.id)).toBe(
+      far + 5000,
+    );
   });
 
   it('re-times a reminder so it is sent at the new time only', async () => {

@@ -39,9 +39,12 @@ describe('scripts/reload-jobs', () => {
       expect(reply).toMatchObject({ added: 0, removed: 0, rescheduled: 0, unchanged: 5, held: 5 });
     expect(lines).toHaveLength(3); // header + one line per instance
 
-    // An operator moves one reminder by hand: redis-cli ZADD <prefix>due <ms> <id>
+    // An operator moves one reminder by hand: redis-cli ZADD '<prefix>due:{u<shard>}' <ms> <id>
     const untouched = b!.instance.scheduler.registry.jobOf(ids[1]!);
-    await a!.redis.zAdd(a!.instance.keys.due(), { score: at + 60_000, value: ids[0]! });
+    await a!.redis.zAdd(a!.instance.keys.due(a!.instance.keys.reminderShard(ids[0]!)), {
+      score: at + 60_000,
+      value: ids[0]!,
+    });
     const second = await main(env, () => undefined);
     for (const reply of second)
       expect(reply).toMatchObject({ added: 0, removed: 0, rescheduled: 1, unchanged: 4 });

@@ -64,7 +64,9 @@ describe('after a restart', () => {
     });
     expect(reminder.status).toBe('pending');
     expect(reminder.nextFireAt).toBe(slotToday.plus({ days: 1 }).toMillis());
-    expect(await t.redis.zScore(t.instance.keys.due(), id!)).toBe(slotToday.plus({ days: 1 }).toMillis());
+    expect(await t.redis.zScore(t.instance.keys.due(t.instance.keys.reminderShard(id!)), id!)).toBe(
+      slotToday.plus({ days: 1 }).toMillis(),
+    );
   });
 
   it('records a daily reminder whose latest slot is older than the grace as missed and moves on without sending', async () => {

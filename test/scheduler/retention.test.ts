@@ -58,7 +58,8 @@ describe('retention', () => {
     expect(list.body.data.items.map((r: { id: string }) => r.id)).toEqual([recent, pending]);
     expect(await t.redis.zRange(keys.userReminders(openid), 0, -1)).toEqual([pending, recent]);
     expect(await t.redis.sMembers(keys.userPending(openid))).toEqual([pending]);
-    expect(await t.redis.zRange(keys.due(), 0, -1)).toEqual([pending]);
+    expect(await t.redis.zRange(keys.due(keys.reminderShard(pending)), 0, -1)).toEqual([pending]);
+    expect(await t.instance.store.dueCount()).toBe(1);
     expect((await api(t).get(`/api/reminders/${sent}`).set(bearer(auth))).status).toBe(404);
     expect((await t.instance.store.get(pending))?.status).toBe('pending');
     expect((await t.instance.store.get(recent))?.status).toBe('cancelled');

@@ -99,3 +99,38 @@ describe('ScheduleRegistry', () => {
     expect(registry.has('3')).toBe(false);
   });
 });
+
+describe('ScheduleRegistry with a holder (handedOver)', () => {
+  afterEach(() => jest.useRealTimers());
+
+  it('does not fire again on reconcile what is still in flight, and fires it once it is let go', async () => {
+    jest.useFakeTimers({ now: Date.UTC(2026, 0, 1, 8, 29) });
+    const fired: string[] = [];
+    const held = new Set<string>();
+    const registry = new ScheduleRegistry({
+      onFire: (id) => {
+        fired.push(id);
+        held.add(id);
+      },
+      handedOver: (id) => held.has(id),
+    });
+    const due = Date.now() - 1000;
+    const wanted = new Map([
+      ['a', due],
+      ['b', due],
+    ]);
+    registry.reconcile(wanted);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(fired.sort()).toEqual(['a', 'b']);
+    // The sweep's next read still lists both (not recorded yet): neither fires again.
+    expect(registry.reconcile(wanted)).toMatchObject({ added: 0, unchanged: 2 });
+    await jest.advanceTimersByTimeAsync(1);
+    expect(fired).toHaveLength(2);
+    // `a` was dropped by its holder (say its claim failed) and is still due: the next sweep fires it.
+    held.delete('a');
+    expect(registry.reconcile(wanted)).toMatchObject({ added: 1, unchanged: 1 });
+    await jest.advanceTimersByTimeAsync(1);
+    expect(fired.sort()).toEqual(['a', 'a', 'b']);
+    registry.close();
+  });
+});

@@ -23,11 +23,11 @@ export interface InstanceOptions {
   start?: boolean; // start the scheduler, default true
 }
 
-/** Deletes every key under a prefix. */
+/** Deletes every key under a prefix (one DEL per key: on a cluster the keys live in many slots). */
 export async function dropPrefix(redis: Redis, prefix: string): Promise<void> {
   for await (const batch of redis.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) {
     const keys = batch as unknown as string[];
-    if (keys.length > 0) await redis.del(keys);
+    await Promise.all(keys.map((key) => redis.del(key)));
   }
 }
 

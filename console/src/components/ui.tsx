@@ -6,8 +6,17 @@ import { ApiError, messageOf, type ErrorDetail } from '../api';
 export function ErrorBox({ error }: { error: unknown }) {
   if (!error) return null;
   const details: ErrorDetail[] = error instanceof ApiError ? error.details : [];
+  // The server's messages are English; the statuses a publisher meets most get a zh-CN lead.
+  const status = error instanceof ApiError ? error.status : 0;
+  const lead =
+    status === 404
+      ? '没有找到：它不存在，或你不在它所属的群组里。'
+      : status === 403
+        ? '你没有权限这样做。'
+        : null;
   return (
     <div class="error" role="alert">
+      {lead && <p>{lead}</p>}
       <p>{messageOf(error)}</p>
       {details.length > 0 && (
         <ul>

@@ -14,29 +14,10 @@ import {
 import { navigate, routeQuery } from '../router';
 import type { CheckinStatsView, CheckinView, GroupView, Page } from '../types';
 
-const RECENT_KEY = 'tixing:checkins';
-
-interface Recent {
-  id: string;
-  title: string;
-  group: string;
-}
-
-/** Check-ins this browser created or opened (the API has no list of a group's check-ins yet). */
-function recent(): Recent[] {
-  try {
-    return JSON.parse(localStorage.getItem(RECENT_KEY) ?? '[]') as Recent[];
-  } catch {
-    return [];
-  }
-}
-
-function remember(item: Recent): void {
-  const next = [item, ...recent().filter((r) => r.id !== item.id)].slice(0, 20);
-  localStorage.setItem(RECENT_KEY, JSON.stringify(next));
-}
-
-/** Start a check-in in a group the publisher manages (POST /api/groups/:id/checkins). */
+/**
+ * A group's check-ins (GET /api/groups/:id/checkins, newest first, with live counts) and a form to
+ * start one (POST /api/groups/:id/checkins), in a group the publisher manages.
+ */
 export function CheckinsPage() {
   const groups = useLoad(() => get<Page<GroupView>>('/api/groups?limit=50'), []);
   const managed = useMemo(
@@ -48,11 +29,18 @@ export function CheckinsPage() {
   const [startsAt, setStartsAt] = useState(localInput(Date.now()));
   const [endsAt, setEndsAt] = useState(localInput(Date.now() + 3600_000));
   const [lateAfter, setLateAfter] = useState('');
-  const [open, setOpen] = useState('');
   const [error, setError] = useState<unknown>(null);
   useEffect(() => {
     if (!group && managed[0]) setGroup(managed[0].id);
   }, [managed]);
+  const list = useLoad(
+    () =>
+      group
+        ? get<Page<CheckinView>>(`/api/groups/${group}/checkins?limit=50`)
+        : Promise.resolve({ items: [], nextCursor: null }),
+    [group],
+    5000,
+  );
   if (!groups.data) return groups.error ? <ErrorBox error={groups.error} /> : <Loading />;
   const create = (e: Event) => {
     e.preventDefault();
@@ -63,12 +51,9 @@ export function CheckinsPage() {
       startsAt: fromLocalInput(startsAt),
       endsAt: fromLocalInput(endsAt),
       ...(late !== null ? { lateAfter: late } : {}),
-    }).then((c) => {
-      remember({ id: c.id, title: c.title, group: managed.find((g) => g.id === group)?.name ?? '' });
-      navigate(`/checkins/${c.id}`);
-    }, setError);
+    }).then((c) => navigate(`/checkins/${c.id}`), setError);
   };
-  const list = recent();
+  const groupName = managed.find((g) => g.id === group)?.name ?? '';
   return (
     <>
       <h1>会议签到</h1>
@@ -129,38 +114,56 @@ export function CheckinsPage() {
           </form>
         </Card>
       )}
-      <Card title="最近的签到">
-        {list.length === 0 ? (
-          <p class="muted">在这个浏览器里还没有发起过签到。</p>
-        ) : (
-          <ul class="list">
-            {list.map((r) => (
-              <li key={r.id}>
-                <a href={`#/checkins/${r.id}`}>{r.title}</a> <span class="muted">· {r.group}</span>
-              </li>
-            ))}
-          </ul>
-        )}
-        <form
-          class="row"
-          onSubmit={(e) => {
-            e.preventDefault();
-            if (/^\d+$/.test(open)) navigate(`/checkins/${open}`);
-          }}
-        >
-          <label for="open-checkin">按编号打开</label>
-          <input
-            id="open-checkin"
-            inputMode="numeric"
-            pattern="\d+"
-            value={open}
-            onInput={(e) => setOpen(e.currentTarget.value)}
-          />
-          <button type="submit" class="secondary">
-            打开
-          </button>
-        </form>
-      </Card>
+      {managed.length > 0 && (
+        <Card title={`${groupName} 的签到`}>
+          {list.error ? (
+            <ErrorBox error={list.error} />
+          ) : !list.data ? (
+            <Loading />
+          ) : list.data.items.length === 0 ? (
+            <p class="muted">这个群组还没有签到。</p>
+          ) : (
+            <div class="table-wrap">
+              <table data-testid="checkin-list">
+                <thead>
+                  <tr>
+                    <th scope="col">会议</th>
+                    <th scope="col">状态</th>
+                    <th scope="col">时间</th>
+                    <th scope="col">准时</th>
+                    <th scope="col">迟到</th>
+                    <th scope="col">签到码</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {list.data.items.map((c) => (
+                    <tr key={c.id}>
+                      <td>
+                        <a href={`#/checkins/${c.id}`}>{c.title}</a>
+                      </td>
+                      <td>{STATE[c.state]}</td>
+                      <td>
+                        {formatTime(c.startsAt)} – {formatTime(c.endsAt).slice(-5)}
+                      </td>
+                      <td>{c.counts?.onTime ?? '—'}</td>
+                      <td>{c.counts?.late ?? '—'}</td>
+                      <td>
+                        {c.state === 'ended' ? (
+                          <span class="muted">已结束</span>
+                        ) : (
+                          <a href={`#/checkins/${c.id}/screen`} aria-label={`全屏显示「${c.title}」的签到码`}>
+                            全屏显示
+                          </a>
+                        )}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+        </Card>
+      )}
     </>
   );
 }
@@ -174,10 +177,6 @@ export function CheckinPage({ id }: { id: string }) {
   const stats = useLoad(() => get<CheckinStatsView>(`/api/checkins/${id}/stats`), [id], 2000);
   const [reminded, setReminded] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
-  useEffect(() => {
-    if (checkin.data)
-      remember({ id, title: checkin.data.title, group: recent().find((r) => r.id === id)?.group ?? '' });
-  }, [checkin.data?.id]);
   if (!checkin.data || !stats.data) {
     const err = checkin.error ?? stats.error;
     return err ? <ErrorBox error={err} /> : <Loading />;

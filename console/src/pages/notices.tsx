@@ -1,8 +1,17 @@
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useMemo, useState } from 'preact/hooks';
 import { ApiError, get, post } from '../api';
 import { Chart, type Series } from '../components/chart';
 import { Card, ErrorBox, Loading, Stat, formatClock, formatTime, useLoad } from '../components/ui';
-import type { ConsoleNotice, NoticeStatsView, NoticeView, Page, RecipientView, RemindView } from '../types';
+import { NoticeComments } from './notice-comments';
+import type {
+  ConsoleNotice,
+  NoticeProgressView,
+  NoticeStatsView,
+  NoticeView,
+  Page,
+  RecipientView,
+  RemindView,
+} from '../types';
 
 const STATUS: Record<string, string> = {
   scheduled: '定时中',
@@ -78,43 +87,36 @@ export function NoticesPage() {
   );
 }
 
-interface Sample {
-  t: number;
-  confirmed: number;
-  read: number;
-  delivered: number;
-  sent: number;
-  other: number;
-}
+const CURVES = [
+  ['confirmed', '已确认', '#07c160'],
+  ['read', '已读', '#10aeff'],
+  ['delivered', '已送达', '#576b95'],
+  ['sent', '已推送', '#ffc300'],
+  ['failed', '推送失败', '#fa5151'],
+] as const;
 
-/** The stats seen while this page (or an earlier visit in this tab) was open: the chart's points. */
-function useSamples(id: string, stats: NoticeStatsView | null): Sample[] {
-  const key = `tixing:notice-samples:${id}`;
-  const [samples, setSamples] = useState<Sample[]>(() => {
-    try {
-      return JSON.parse(sessionStorage.getItem(key) ?? '[]') as Sample[];
-    } catch {
-      return [];
-    }
+/**
+ * The chart's curves from the server's series (GET /api/notices/:id/progress): how many had been
+ * pushed, delivered, failed, read and confirmed by the end of each minute, from the first push on,
+ * whenever the page is opened; each curve runs on flat to now.
+ */
+function curves(progress: NoticeProgressView | null): Series[] {
+  if (!progress) return [];
+  const running = { sent: 0, delivered: 0, failed: 0, read: 0, confirmed: 0 };
+  const points = progress.buckets.map((b) => {
+    for (const [state] of CURVES) running[state] += b[state];
+    return { t: Date.parse(b.at) + progress.bucketSeconds * 1000, ...running };
   });
-  useEffect(() => {
-    if (!stats) return;
-    const p = stats.push;
-    const sample: Sample = {
-      t: Date.now(),
-      confirmed: stats.confirmed,
-      read: stats.read,
-      delivered: p.delivered ?? 0,
-      sent: p.sent ?? 0,
-      other: stats.recipients - stats.confirmed - stats.read - (p.delivered ?? 0) - (p.sent ?? 0),
-    };
-    setSamples((all) => {
-      const next = [...all, sample].slice(-600);
-      sessionStorage.setItem(key, JSON.stringify(next));
-      return next;
-    });
-  }, [stats]);
-  return samples;
+  const first = progress.buckets[0];
+  if (first)
+    points.unshift({ t: Date.parse(first.at), sent: 0, delivered: 0, failed: 0, read: 0, confirmed: 0 });
+  const end = points[points.length - 1];
+  if (end && end.t < Date.now()) points.push({ ...end, t: Date.now() });
+  return CURVES.map(([state, name, color]) => ({
+    name,
+    color,
+    data: points.map((p): [number, number] => [p.t, p[state]]),
+  }));
 }
 
 /** A notice's progress: numbers and a chart over time, unread names, remind, CSV. */
@@ -126,24 +128,10 @@ export function NoticePage({ id }: { id: string }) {
     [id],
     REFRESH_MS,
   );
-  const samples = useSamples(id, stats.data);
+  const progress = useLoad(() => get<NoticeProgressView>(`/api/notices/${id}/progress`), [id], REFRESH_MS);
   const [remind, setRemind] = useState<RemindView | null>(null);
   const [remindError, setRemindError] = useState<unknown>(null);
-  const series = useMemo((): Series[] => {
-    const line = (name: string, color: string, pick: (s: Sample) => number): Series => ({
-      name,
-      color,
-      stack: 'state',
-      data: samples.map((s) => [s.t, pick(s)]),
-    });
-    return [
-      line('已确认', '#07c160', (s) => s.confirmed),
-      line('已读', '#10aeff', (s) => s.read),
-      line('已送达', '#576b95', (s) => s.delivered),
-      line('已推送', '#ffc300', (s) => s.sent),
-      line('其他', '#cccccc', (s) => s.other),
-    ];
-  }, [samples]);
+  const series = useMemo(() => curves(progress.data), [progress.data]);
 
   if (!notice.data || !stats.data) {
     const error = notice.error ?? stats.error;
@@ -180,10 +168,17 @@ export function NoticePage({ id }: { id: string }) {
       <p class="muted">每 3 秒刷新 · {formatClock(new Date().toISOString())}</p>
       <Card title="随时间的进度">
         <Chart
-          label="收件人状态随时间变化的堆叠图：已确认、已读、已送达、已推送、其他"
+          label="自发布起的累计人数随时间变化：已推送、已送达、推送失败、已读、已确认（服务器按分钟记录）"
           kind="line"
           series={series}
         />
+        {progress.data && (
+          <p class="muted" data-testid="progress-totals">
+            自发布起累计：推送 {progress.data.totals.sent} · 送达 {progress.data.totals.delivered} · 失败{' '}
+            {progress.data.totals.failed} · 已读 {progress.data.totals.read} · 已确认{' '}
+            {progress.data.totals.confirmed}
+          </p>
+        )}
       </Card>
       <Card title="各状态人数">
         <div class="table-wrap">
@@ -256,6 +251,7 @@ export function NoticePage({ id }: { id: string }) {
           ))}
         </ul>
       </Card>
+      <NoticeComments noticeId={id} />
     </>
   );
 }

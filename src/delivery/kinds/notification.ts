@@ -8,6 +8,7 @@ import type {
 import { renderTemplateData, type TemplateCatalog } from '../../wechat/templates';
 import { Batcher } from '../batch';
 import type { OccurrenceKind, OccurrenceRecord, Outgoing } from '../occurrence-kind';
+import type { Outcome } from '../outcome';
 
 export const NOTIFICATION_KIND = 'notification';
 
@@ -32,6 +33,8 @@ export class NotificationOccurrences implements OccurrenceKind<Notification> {
       'claimMany' | 'extendClaim' | 'releaseClaim' | 'appendDeliveries' | 'finishMany'
     >,
     private readonly catalog: TemplateCatalog,
+    // Told each outcome recorded (a notice's progress series); not awaited: a send never waits on it.
+    private readonly onRecorded?: (n: Notification, outcome: Outcome, at: number) => Promise<void>,
   ) {
     this.attempts = new Batcher<{ id: string; attempt: DeliveryAttempt }, void>(async (inputs) => {
       await store.appendDeliveries(inputs);
@@ -81,16 +84,19 @@ export class NotificationOccurrences implements OccurrenceKind<Notification> {
     return this.attempts.add({ id, attempt });
   }
 
-  async record(id: string, _n: Notification, record: OccurrenceRecord): Promise<'ok' | 'lost'> {
-    // The outcome's own attempt first, as for any other attempt (OccurrenceRecord.attempt).
-    await this.attempts.add({ id, attempt: record.attempt });
-    return this.finishes.add({
+  async record(id: string, n: Notification, record: OccurrenceRecord): Promise<'ok' | 'lost'> {
+    // The outcome's own attempt goes in the same call (finish-notifications.lua): one round trip
+    // per shard for a burst of outcomes, not two in a row that hold the send's slot.
+    const recorded = await this.finishes.add({
       id,
       owner: record.owner,
       outcome: record.outcome,
       lastResult: record.lastResult,
       now: record.now,
       msgid: record.msgid,
+      attempt: record.attempt,
     });
+    if (recorded === 'ok') void this.onRecorded?.(n, record.outcome, record.now);
+    return recorded;
   }
 }

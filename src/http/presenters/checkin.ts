@@ -11,7 +11,7 @@ import {
 } from '../../domain/checkin';
 import type { GroupRole, Member } from '../../domain/group';
 import type { AttendanceSnapshot, RemindOutcome } from '../../services/checkin-attendance';
-import type { CheckinSnapshot, CodeSnapshot } from '../../services/checkin-service';
+import type { CheckinPage, CheckinSnapshot, CodeSnapshot } from '../../services/checkin-service';
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
@@ -111,6 +111,16 @@ export function presentCheckin(s: CheckinSnapshot): CheckinView {
     counts: s.manager ? { onTime: c.onTime, late: c.late } : null,
     createdAt: new Date(c.createdAt).toISOString(),
   };
+}
+
+/** `GET /api/groups/:id/checkins`: newest first; `nextCursor` null on the last page. */
+export interface CheckinPageView {
+  items: CheckinView[];
+  nextCursor: string | null;
+}
+
+export function presentCheckinPage(page: CheckinPage): CheckinPageView {
+  return { items: page.items.map(presentCheckin), nextCursor: page.nextCursor };
 }
 
 /** The image's type from its first bytes: WeChat answers PNG or JPEG. */

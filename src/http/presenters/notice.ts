@@ -39,6 +39,7 @@ export interface NoticeView {
   createdAt: string;
   updatedAt: string;
   me: NoticeReceiptView | null; // the caller as a recipient; null when they are none
+  comments: number; // public comments every reader sees (GET /api/notices/:id/comments)
   manage: { audience: NoticeAudience; recipients: number | null; inbox: number } | null; // managers only
 }
 
@@ -129,6 +130,7 @@ export function presentNotice(access: NoticeAccess): NoticeView {
     me: mine
       ? { state: mine.state, readAt: iso(mine.receipt.readAt), confirmedAt: iso(mine.receipt.confirmedAt) }
       : null,
+    comments: access.comments,
     manage:
       access.manages || access.managesSome
         ? { audience: n.audience, recipients: n.recipients, inbox: n.inboxed }

@@ -6,7 +6,14 @@ import type { CheckinInput, CheckinService, SignInput, SignLocation } from '../.
 import { draftOf, inputOf, reply, sessionOf, type AppContext, type AppState } from '../context';
 import type { Auth } from '../middleware/auth';
 import { validate } from '../middleware/validate';
-import { presentCheckin, presentCode, presentRemind, presentSign, presentStats } from '../presenters/checkin';
+import {
+  presentCheckin,
+  presentCheckinPage,
+  presentCode,
+  presentRemind,
+  presentSign,
+  presentStats,
+} from '../presenters/checkin';
 import { at, required, text, typedObject, withDefault } from '../schemas';
 
 interface IdParams {
@@ -14,6 +21,10 @@ interface IdParams {
 }
 interface CodeQuery {
   qrcode: boolean; // false: only the code (a screen polling every few seconds has the QR already)
+}
+interface PageQuery {
+  cursor?: string; // the last id of the previous page
+  limit: number;
 }
 type Empty = Record<string, never>;
 
@@ -46,9 +57,14 @@ const signBody = typedObject<SignInput>({
 });
 const codeQuery = typedObject<CodeQuery>({ qrcode: withDefault(Joi.boolean(), true) });
 const emptyBody = typedObject<Empty>({});
+const pageQuery = typedObject<PageQuery>({
+  cursor: Joi.string().pattern(/^\d{1,15}$/),
+  limit: withDefault(Joi.number().integer().min(1).max(100), 20),
+});
 
 /**
- * Meeting check-in (README.md#meeting-check-in): create in a group (managers), read (members),
+ * Meeting check-in (README.md#meeting-check-in): create in a group (managers), list a group's
+ * (managers all, members the ones not ended), read (members),
  * the rotating code and QR code, stats and remind (managers), sign in (members).
  */
 export function checkinRoutes(deps: {
@@ -69,6 +85,12 @@ export function checkinRoutes(deps: {
       draft.problems,
     );
     reply(ctx, presentCheckin(created), 201);
+  });
+
+  const list = validate({ params: idParams, query: pageQuery });
+  router.get('/api/groups/:id/checkins', auth(), list, async (ctx: AppContext) => {
+    const { params, query } = inputOf(ctx, list);
+    reply(ctx, presentCheckinPage(await checkins.list(sessionOf(ctx).openid, params.id, query)));
   });
 
   const one = validate({ params: idParams });

@@ -1,7 +1,8 @@
 -- Claims occurrences `<id>:<slot>`, one or many in one call (a burst of due occurrences costs one
 -- round-trip). Guarantees, per occurrence: at most one live claim, only for a pending reminder
 -- still due at exactly that slot, with a lease that expires with its instance.
--- KEYS: 1 due zset, then per occurrence: reminder hash, claim key
+-- Called once per shard with that shard's occurrences (ReminderStore.claimMany).
+-- KEYS (one shard, one hash tag): 1 the shard's due zset, then per occurrence: reminder hash, claim key
 -- ARGV: 1 lease ms, 2 n = how many fields to read, 3..2+n the reminder's fields a send needs,
 --       then per occurrence: id, slot ms, owner token
 -- Returns per occurrence {'ok', HMGET of the fields} | {'stale'} | {'busy'}, in order.

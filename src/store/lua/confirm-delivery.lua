@@ -3,15 +3,18 @@
 -- turns that send's outcome into 'failed' (docs/architecture.md#delivery-reports-can-fail-a-send):
 -- the attempt's result, the reminder's status and lastResult when they still describe this send,
 -- and the stats of the day the attempt ended, whose count moves from `sent` to `failed`, so a send
--- is counted once. That day is known only here (from the attempt), so the day's key is built from
--- the prefix in KEYS[3]: one Redis, not a cluster, as for create-reminder.lua.
+-- is counted once. That day is known only here (from the attempt), so the caller passes the shard's
+-- stats hashes of every day such an attempt can be of (its msgid link lives 7 days) with their
+-- names, and the one of the attempt's day is taken; an older attempt moves no count.
 -- Guarantees: scanning the capped list and rewriting the one entry happen in one step, so a
 -- concurrent append (which shifts every index) cannot make LSET hit the wrong attempt; only a
 -- reminder of the user the event came from is touched; the first report on an attempt wins and a
 -- later one changes nothing ('unchanged'), so no count moves twice.
--- KEYS: 1 deliveries list, 2 reminder hash, 3 prefix of the per-day stats hashes
+-- KEYS (one shard, one hash tag): 1 deliveries list, 2 reminder hash, 3.. the shard's stats hash
+--       of each day ARGV[9..] names, in that order
 -- ARGV: 1 occurrence id, 2 msgid, 3 openid, 4 confirmed JSON, 5 entries to scan,
---       6 '1' when WeChat reports a failure, 7 its errcode ('' when not a number), 8 now ms
+--       6 '1' when WeChat reports a failure, 7 its errcode ('' when not a number), 8 now ms,
+--       9.. the days (`YYYY-MM-DD`) of KEYS[3..]
 -- Returns 'delivered', 'failed', 'unchanged', 'missing' or 'foreign'.
 local owner = redis.call('HGET', KEYS[2], 'openid')
 if not owner then return 'missing' end
@@ -35,8 +38,11 @@ for i, row in ipairs(rows) do
     entry.result = 'failed'
     redis.call('LSET', KEYS[1], i - 1, cjson.encode(entry))
     local day = string.sub(entry.at or '', 1, 10)
-    if string.match(day, '^%d%d%d%d%-%d%d%-%d%d$') then
-      local stats = KEYS[3] .. day
+    local stats = nil
+    for d = 9, #ARGV do
+      if ARGV[d] == day then stats = KEYS[d - 6] end
+    end
+    if stats then
       if tonumber(redis.call('HGET', stats, 'sent') or '0') > 0 then
         redis.call('HINCRBY', stats, 'sent', -1)
       end

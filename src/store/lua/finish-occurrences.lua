@@ -1,31 +1,32 @@
 -- Records the outcomes of claimed occurrences, one or many in one call (a burst of finished sends
--- costs one round-trip), each with the attempt that ended it. Guarantees, per occurrence: the
--- attempt joins the capped delivery list whoever holds the claim (it was made); only the claim's
+-- costs one round-trip per shard), each with the attempt that ended it. Guarantees, per occurrence:
+-- the attempt joins the capped delivery list whoever holds the claim (it was made); only the claim's
 -- owner records an outcome (compare-and-set on the claim); the schedule moves on only if nobody
 -- re-timed the reminder meanwhile (its due score is still the claimed slot); a one-shot leaves the
 -- due index and the pending set, a recurring one moves to its next slot and stays pending; the
--- outcome is counted in the day's stats hash under its own name (read back as it is by
--- StatsStore.sendCounters).
--- KEYS: 1 due zset, then per occurrence: reminder hash, claim key, user pending set, the day's
---       stats hash, msgid key (or ''), deliveries list
--- ARGV: 1 msgid TTL seconds, 2 attempts kept per list, then per occurrence: id, slot ms, owner
---       token, outcome, lastResult JSON, next slot ms ('' = none), updatedAt ms, attempt JSON
+-- outcome is counted in the shard's stats hash of the day under its own name (summed over the
+-- shards by StatsStore.sendCounters). The msgid link of a send is a key of its own, outside the
+-- shard, written beside this call (ReminderStore.finishMany).
+-- Called once per shard with that shard's occurrences.
+-- KEYS (one shard, one hash tag): 1 the shard's due zset, then per occurrence: reminder hash,
+--       claim key, user pending set, the shard's stats hash of the day, deliveries list
+-- ARGV: 1 attempts kept per list, then per occurrence: id, slot ms, owner token, outcome,
+--       lastResult JSON, next slot ms ('' = none), updatedAt ms, attempt JSON
 -- Returns per occurrence 'ok' | 'lost' | 'retimed', in order.
-local ttl, kept = tonumber(ARGV[1]), tonumber(ARGV[2])
+local kept = tonumber(ARGV[1])
 local out = {}
-for i = 1, (#KEYS - 1) / 6 do
-  local k, a = 6 * (i - 1) + 1, 8 * (i - 1) + 2
-  local hash, claim, pending, stats, msgid = KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[k + 4], KEYS[k + 5]
+for i = 1, (#KEYS - 1) / 5 do
+  local k, a = 5 * (i - 1) + 1, 8 * (i - 1) + 1
+  local hash, claim, pending, stats = KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[k + 4]
   local id, slot, owner, outcome = ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4]
   local nextSlot = ARGV[a + 6]
-  if redis.call('LPUSH', KEYS[k + 6], ARGV[a + 8]) > kept then redis.call('LTRIM', KEYS[k + 6], 0, kept - 1) end
+  if redis.call('LPUSH', KEYS[k + 5], ARGV[a + 8]) > kept then redis.call('LTRIM', KEYS[k + 5], 0, kept - 1) end
   if redis.call('GET', claim) ~= owner then
     out[i] = 'lost'
   else
     redis.call('DEL', claim)
     redis.call('HINCRBY', hash, 'fireCount', 1)
     redis.call('HINCRBY', stats, outcome, 1)
-    if msgid ~= '' then redis.call('SET', msgid, id .. ':' .. slot, 'EX', ttl) end
     local score = redis.call('ZSCORE', KEYS[1], id)
     if not score or tonumber(score) ~= tonumber(slot) then
       redis.call('HSET', hash, 'lastResult', ARGV[a + 5], 'updatedAt', ARGV[a + 7])

@@ -6,8 +6,7 @@
 -- changes ('not_pending'); the change applies only if the due slot is still the one the caller
 -- computed from ('changed': it fired or was edited meanwhile, nothing written), so an occurrence
 -- that just fired is never skipped twice.
--- The reminder core's keys, like cancel-reminder.lua's: not yet hash-tagged (the Redis Cluster issue moves them).
--- KEYS: 1 reminder hash, 2 user pending set, 3 due zset
+-- KEYS (one shard, one hash tag): 1 reminder hash, 2 user pending set, 3 the shard's due zset
 -- ARGV: 1 openid, 2 id, 3 expected due score ms ('' = not in the due index), 4 next slot ms
 --       ('' = a one-shot: mark it done), 5 updatedAt ms
 -- Returns 'done' | 'skipped' | 'missing' | 'not_pending' | 'changed'.

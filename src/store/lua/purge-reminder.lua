@@ -3,7 +3,8 @@
 -- index, in one step. Guarantees: a reminder that is pending, was changed after the cutoff (re-armed
 -- by a PATCH since it was read) or belongs to another user is never touched, so instances purging
 -- at once, or a PATCH racing the purge, cannot lose a live reminder; a reminder is whole or gone.
--- KEYS: 1 reminder hash, 2 deliveries list, 3 user reminders zset, 4 user pending set, 5 due zset
+-- KEYS (one shard, one hash tag): 1 reminder hash, 2 deliveries list, 3 user reminders zset,
+--       4 user pending set, 5 the shard's due zset
 -- ARGV: 1 id, 2 openid, 3 cutoff ms, 4.. the statuses that may be purged
 local fields = redis.call('HMGET', KEYS[1], 'openid', 'status', 'updatedAt')
 if fields[1] ~= ARGV[2] then return 0 end

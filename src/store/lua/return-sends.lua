@@ -2,7 +2,8 @@
 -- one call. Guarantees, per send: the day's count never goes below zero (the counter may have
 -- expired meanwhile); the grant is returned (+1), zeroed (WeChat's 43101: the user has none left,
 -- whatever the ledger thought) or left as it is (none was taken).
--- KEYS: per send: the user's quota hash, the user's counter of the day it was admitted
+-- Called once per shard with that shard's users' sends.
+-- KEYS (one shard, one hash tag): per send: the user's quota hash, the user's counter of the day it was admitted
 -- ARGV: per send: template id, then 'return' | 'zero' | 'keep'
 for i = 1, #KEYS / 2 do
   local quota, counter = KEYS[2 * i - 1], KEYS[2 * i]

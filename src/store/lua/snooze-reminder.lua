@@ -8,8 +8,7 @@
 -- stays so (its status is answered); the change applies only if the due slot is still the one
 -- the caller computed from ('changed', nothing written); re-arming a finished one-shot respects
 -- the pending limit ('limit').
--- The reminder core's keys, like cancel-reminder.lua's: not yet hash-tagged (the Redis Cluster issue moves them).
--- KEYS: 1 reminder hash, 2 user pending set, 3 due zset
+-- KEYS (one shard, one hash tag): 1 reminder hash, 2 user pending set, 3 the shard's due zset
 -- ARGV: 1 openid, 2 id, 3 expected due score ms ('' = not in the due index), 4 snooze slot ms,
 --       5 updatedAt ms, 6 pending limit
 -- Returns 'ok' | 'missing' | 'cancelled' | 'done' | 'changed' | 'limit'.

@@ -1,7 +1,7 @@
 -- Applies an edit to a reminder that still belongs to the caller, and re-arms or keeps its place
 -- in the due index. Guarantees: another user's reminder is never touched ('missing'); a cancelled
 -- reminder stays cancelled; re-arming a finished reminder respects the pending limit.
--- KEYS: 1 reminder hash, 2 user pending set, 3 due zset
+-- KEYS (one shard, one hash tag): 1 reminder hash, 2 user pending set, 3 the shard's due zset
 -- ARGV: 1 openid, 2 nextFireAt ms ('' = schedule unchanged), 3 pending limit, 4 id,
 --       5.. field/value pairs
 if redis.call('HGET', KEYS[1], 'openid') ~= ARGV[1] then return 'missing' end
