@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import type { Keys } from './keys';
+import { userShardOf, type Keys } from './keys';
 import { LuaScript } from './lua-script';
 import type { Redis } from './redis';
 
@@ -15,7 +14,7 @@ export const INBOX_SHARDS = 16;
 
 /** The inbox shard of a user. */
 export function inboxShardOf(openid: string): number {
-  return createHash('sha1').update(openid).digest()[0]! % INBOX_SHARDS;
+  return userShardOf(openid, INBOX_SHARDS);
 }
 
 /** Where to look in an inbox: every entry or only unread ones, all categories or one. */

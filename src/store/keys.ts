@@ -10,7 +10,22 @@ export const DEFAULT_DUE_SHARDS = 16;
  * so that with the same count a user's keys of both share one hash tag.
  */
 export function userShardOf(openid: string, shards: number): number {
-  return createHash('sha1').update(openid).digest()[0]! % shards;
+  return shardByte(openid) % shards;
+}
+
+// A request builds several keys of one user, a spike thousands: the byte is remembered (a SHA-1
+// costs microseconds). Bounded: emptied when full, so no input grows it without limit.
+const SHARD_BYTES_KEPT = 10_000;
+const shardBytes = new Map<string, number>();
+
+function shardByte(openid: string): number {
+  let byte = shardBytes.get(openid);
+  if (byte === undefined) {
+    byte = createHash('sha1').update(openid).digest()[0]!;
+    if (shardBytes.size >= SHARD_BYTES_KEPT) shardBytes.clear();
+    shardBytes.set(openid, byte);
+  }
+  return byte;
 }
 
 /**
