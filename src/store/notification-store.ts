@@ -5,6 +5,7 @@ import type { DeliveryAttempt, LastResult } from '../domain/reminder';
 import type { Keys } from './keys';
 import { LuaScript, scripts } from './lua-script';
 import type { Redis } from './redis';
+import { perShard } from './shards';
 
 const createNotifications = new LuaScript('create-notifications');
 const claimNotifications = new LuaScript('claim-notifications');
@@ -87,32 +88,6 @@ function sharedFields(shared: SharedDraft, now: number): string {
     updatedAt: now,
   });
   return JSON.stringify(fields).slice(1, -1);
-}
-
-/** Runs `run` once per shard for the items of that shard, and puts the answers back in order. */
-async function perShard<I, O>(
-  items: readonly I[],
-  shard: (item: I) => number,
-  run: (shard: number, items: I[]) => Promise<O[]>,
-): Promise<O[]> {
-  const groups = new Map<number, number[]>();
-  items.forEach((item, i) => {
-    const s = shard(item);
-    const group = groups.get(s);
-    if (group) group.push(i);
-    else groups.set(s, [i]);
-  });
-  const out = new Array<O>(items.length);
-  await Promise.all(
-    [...groups].map(async ([s, indexes]) => {
-      const answers = await run(
-        s,
-        indexes.map((i) => items[i] as I),
-      );
-      indexes.forEach((i, j) => (out[i] = answers[j] as O));
-    }),
-  );
-  return out;
 }
 
 /** Notifications, their due index, claims and delivery records in Redis (README.md#redis-keys). */
