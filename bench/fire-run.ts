@@ -67,11 +67,7 @@ export async function redisCommands(lab: Lab): Promise<{ all: number; scripts: n
 export async function fireWithTixing(options: FireRunOptions): Promise<FireRunResult> {
   const lab = await Lab.open({ name: `bench-${options.tag}` });
   try {
-    const tixing = await lab.startTixing('tixing', {
-      SEND_CONCURRENCY: String(options.concurrency),
-      // BENCH_DUE_SHARDS: measure another shard count than the default (16), e.g. 1 on one Redis.
-      ...(process.env.BENCH_DUE_SHARDS ? { DUE_SHARDS: process.env.BENCH_DUE_SHARDS } : {}),
-    });
+    const tixing = await lab.startTixing('tixing', { SEND_CONCURRENCY: String(options.concurrency) });
     const start = Date.now() + options.leadMs;
     const planned = plan(options.tag, options.count, (i) => start + options.offsetMs(i));
     const { ms: createMs } = await createAll(lab, planned);

@@ -41,7 +41,8 @@ export interface LabOptions {
  * folder; a process exit does the same (see node-process.ts for the children).
  */
 export class Lab {
-  readonly keys = new Keys(LAB_PREFIX);
+  // BENCH_DUE_SHARDS (tixingEnv): the lab reads reminders in the layout its instances use.
+  readonly keys = new Keys(LAB_PREFIX, Number(process.env.BENCH_DUE_SHARDS) || undefined);
   readonly processes: NodeProcess[] = [];
   private creatorInstance: Instance | undefined;
   private closed = false;
@@ -87,6 +88,8 @@ export class Lab {
       // (docs/architecture.md#per-user-daily-send-limit) is not what they measure.
       USER_DAILY_SEND_LIMIT: '100000',
       LOG_LEVEL: 'info',
+      // BENCH_DUE_SHARDS: measure another shard count than DUE_SHARDS' default, e.g. 1 on one Redis.
+      ...(process.env.BENCH_DUE_SHARDS ? { DUE_SHARDS: process.env.BENCH_DUE_SHARDS } : {}),
       ...overrides,
     };
   }
