@@ -35,7 +35,8 @@ it('sends every reminder of a spike after a master is killed mid-spike, by itsel
   const [a, b] = [await start(), await start()];
   if (!a || !b) throw new Error('no instances');
   const users = ['ana', 'ben', 'cai', 'dov', 'eve', 'fay', 'gus', 'hal'];
-  const due = Date.now() + 3000;
+  // Time enough to create them all on a loaded machine (a create of a past `at` is refused).
+  const due = Date.now() + 10_000;
   for (let from = 0; from < COUNT; from += 100) {
     await Promise.all(
       Array.from({ length: 100 }, (_, j) => from + j).map((i) =>
@@ -50,7 +51,10 @@ it('sends every reminder of a spike after a master is killed mid-spike, by itsel
   for (const node of await nodeClients(a.redis))
     expect(await node.sendCommand(['WAIT', '1', '2000'])).toBe(1);
 
-  await waitFor(() => sandbox.sent.length >= COUNT / 5, { timeoutMs: 20_000, what: 'the spike under way' });
+  await waitFor(() => sandbox.sent.length >= COUNT / 5, {
+    timeoutMs: due - Date.now() + 20_000,
+    what: 'the spike under way',
+  });
   const sentAtKill = sandbox.sent.length;
   const { promoted } = await cluster.killMaster();
   // The kill landed mid-spike: sends were still to come when the master died.
