@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
+import { clientPhone } from '../docs/client-phone';
 import { bearer, login, useSandbox, type TestInstance } from '../support/harness';
 import { PLACES, call } from './checkin-helpers';
 
@@ -8,14 +7,6 @@ import { PLACES, call } from './checkin-helpers';
  * `utils/checkin.js`, as printed, against a real tixing listening on a port, with a stand-in for
  * `wx` (wx.request through fetch, wx.login with sandbox codes, wx.getLocation answering a place).
  */
-const CLIENT_MD = readFileSync(path.join(__dirname, '..', '..', 'docs', 'client.md'), 'utf8');
-const blocks = [...CLIENT_MD.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1] ?? '');
-const block = (first: string) => {
-  const found = blocks.find((code) => code.startsWith(first));
-  if (!found) throw new Error(`docs/client.md has no js block starting with ${first}`);
-  return found;
-};
-
 interface CheckinUtils {
   checkinIdFrom(options: Record<string, string>): string;
   signIn(
@@ -24,39 +15,10 @@ interface CheckinUtils {
   ): Promise<{ status: string; distanceM: number | null }>;
   signProblem(err: unknown): string;
 }
-interface Api {
-  call(method: string, path: string, data?: unknown): Promise<Record<string, unknown>>;
-}
-
-let phones = 0;
 
 /** One phone: its `wx`, and the two modules loaded from the page. */
 function phone(base: string, user: string, at: { lat: number; lng: number }) {
-  phones += 1;
-  const storage = new Map<string, unknown>();
-  let codes = 0;
-  const wx = {
-    login: (o: { success: (r: { code: string }) => void }) =>
-      setTimeout(() => o.success({ code: `${user}#d${phones}.${++codes}` }), 1),
-    request(o: {
-      url: string;
-      method?: string;
-      data?: Record<string, string | number | boolean>;
-      header?: Record<string, string>;
-      success: (r: { statusCode: number; data: unknown; header: object }) => void;
-      fail: (e: { errMsg: string }) => void;
-    }) {
-      const method = o.method ?? 'GET';
-      let url = o.url;
-      let body: string | undefined;
-      if (method === 'GET' && o.data)
-        url += `?${new URLSearchParams(Object.entries(o.data).map(([k, v]): [string, string] => [k, String(v)]))}`;
-      else if (o.data !== undefined) body = JSON.stringify(o.data);
-      fetch(url, { method, headers: o.header, body }).then(
-        async (res) => o.success({ statusCode: res.status, data: await res.json(), header: {} }),
-        (err: Error) => o.fail({ errMsg: `request:fail ${err.message}` }),
-      );
-    },
+  const { api, load } = clientPhone(base, user, 'd', {
     getLocation(o: {
       type: string;
       success: (r: { latitude: number; longitude: number; accuracy: number }) => void;
@@ -64,29 +26,8 @@ function phone(base: string, user: string, at: { lat: number; lng: number }) {
       if (o.type !== 'gcj02') throw new Error('the page asks for the fence’s coordinate type');
       setTimeout(() => o.success({ latitude: at.lat, longitude: at.lng, accuracy: 0 }), 1);
     },
-    setStorageSync: (k: string, v: unknown) => storage.set(k, v),
-    getStorageSync: (k: string) => (storage.has(k) ? storage.get(k) : ''),
-    removeStorageSync: (k: string) => storage.delete(k),
-  };
-  const load = (code: string, requireFn: (name: string) => unknown) => {
-    const module = { exports: {} as unknown };
-    new Function('wx', 'module', 'exports', 'require', code)(wx, module, module.exports, requireFn);
-    return module.exports;
-  };
-  const api = load(
-    block('// utils/api.js').replace(
-      /const BASE_URL = '[^']*';/,
-      `const BASE_URL = ${JSON.stringify(base)};`,
-    ),
-    () => {
-      throw new Error('utils/api.js requires nothing');
-    },
-  ) as Api;
-  const checkin = load(block('// utils/checkin.js'), (name) => {
-    if (name !== './api') throw new Error(`unexpected require ${name}`);
-    return api;
-  }) as CheckinUtils;
-  return { api, checkin };
+  });
+  return { api, checkin: load<CheckinUtils>('// utils/checkin.js') };
 }
 
 const env = useSandbox();

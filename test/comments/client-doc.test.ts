@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
+import { clientPhone } from '../docs/client-phone';
 import { useSandbox, waitFor, type TestInstance } from '../support/harness';
 import { QUICK } from '../notices/notice-helpers';
 import { api as call, classOf, noticeTo, REPLY_TEMPLATE, textsSeenBy, type Class } from './comment-helpers';
@@ -9,14 +8,6 @@ import { api as call, classOf, noticeTo, REPLY_TEMPLATE, textsSeenBy, type Class
  * `utils/comments.js`, as printed, against a real tixing listening on a port, with a stand-in for
  * `wx` (wx.request through fetch, wx.login with sandbox codes, wx.requestSubscribeMessage accepting).
  */
-const CLIENT_MD = readFileSync(path.join(__dirname, '..', '..', 'docs', 'client.md'), 'utf8');
-const blocks = [...CLIENT_MD.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1] ?? '');
-const block = (first: string) => {
-  const found = blocks.find((code) => code.startsWith(first));
-  if (!found) throw new Error(`docs/client.md has no js block starting with ${first}`);
-  return found;
-};
-
 type Json = Record<string, unknown>;
 interface CommentUtils {
   REPLY_TEMPLATE: string;
@@ -26,68 +17,18 @@ interface CommentUtils {
   commentNote(comment: Json): string;
   commentProblem(err: unknown): string | null;
 }
-interface Api {
-  call(method: string, path: string, data?: unknown): Promise<Json>;
-}
-
-let phones = 0;
 
 /** One phone of sandbox user `user`: its `wx`, and the two modules loaded from the page. */
 function phone(base: string, user: string) {
-  phones += 1;
-  const storage = new Map<string, unknown>();
   const asked: string[][] = [];
-  let codes = 0;
-  const wx = {
-    login: (o: { success: (r: { code: string }) => void }) =>
-      setTimeout(() => o.success({ code: `${user}#k${phones}.${++codes}` }), 1),
-    request(o: {
-      url: string;
-      method?: string;
-      data?: Record<string, string | number | boolean>;
-      header?: Record<string, string>;
-      success: (r: { statusCode: number; data: unknown; header: object }) => void;
-      fail: (e: { errMsg: string }) => void;
-    }) {
-      const method = o.method ?? 'GET';
-      let url = o.url;
-      let body: string | undefined;
-      if (method === 'GET' && o.data)
-        url += `?${new URLSearchParams(Object.entries(o.data).map(([k, v]): [string, string] => [k, String(v)]))}`;
-      else if (o.data !== undefined) body = JSON.stringify(o.data);
-      fetch(url, { method, headers: o.header, body }).then(
-        async (res) => o.success({ statusCode: res.status, data: await res.json(), header: {} }),
-        (err: Error) => o.fail({ errMsg: `request:fail ${err.message}` }),
-      );
-    },
+  const { api, load } = clientPhone(base, user, 'k', {
     requestSubscribeMessage(o: { tmplIds: string[]; success: (r: Json) => void }) {
       asked.push(o.tmplIds);
       const result = Object.fromEntries(o.tmplIds.map((id) => [id, 'accept']));
       setTimeout(() => o.success({ errMsg: 'requestSubscribeMessage:ok', ...result }), 1);
     },
-    setStorageSync: (k: string, v: unknown) => storage.set(k, v),
-    getStorageSync: (k: string) => (storage.has(k) ? storage.get(k) : ''),
-    removeStorageSync: (k: string) => storage.delete(k),
-  };
-  const load = (code: string, requireFn: (name: string) => unknown) => {
-    const module = { exports: {} as unknown };
-    new Function('wx', 'module', 'exports', 'require', code)(wx, module, module.exports, requireFn);
-    return module.exports;
-  };
-  const api = load(
-    block('// utils/api.js').replace(
-      /const BASE_URL = '[^']*';/,
-      `const BASE_URL = ${JSON.stringify(base)};`,
-    ),
-    () => {
-      throw new Error('utils/api.js requires nothing');
-    },
-  ) as Api;
-  const comments = load(block('// utils/comments.js'), (name) => {
-    if (name !== './api') throw new Error(`unexpected require ${name}`);
-    return api;
-  }) as CommentUtils;
-  return { api, comments, asked };
+  });
+  return { api, comments: load<CommentUtils>('// utils/comments.js'), asked };
 }
 
 const env = useSandbox();
