@@ -5,8 +5,10 @@
  * generated table of docs/BENCHMARKS.md. Needs redis-server on PATH; starts its own on free ports
  * (never the operator's Redis) and cleans up after itself.
  */
+import { compileForBench } from '../lab/build';
 import { api } from './api';
 import { checkin } from './checkin';
+import { cluster } from './cluster';
 import { fanout } from './fanout';
 import { notice } from './notice';
 import { precision } from './precision';
@@ -17,10 +19,13 @@ import { spike } from './spike';
 import { token } from './token';
 
 export async function main(argv = process.argv.slice(2)): Promise<void> {
+  // tixing runs as production does, compiled by tsc (lab/build.ts).
+  compileForBench();
   await runSuite(
     'bench',
     {
       spike: () => spike(),
+      cluster: () => cluster(),
       fanout: () => fanout(),
       precision: () => precision(),
       scale: () => scale(),

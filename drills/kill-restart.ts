@@ -4,7 +4,7 @@
  * claimed at the kill, docs/architecture.md#each-occurrence-is-sent-once: the only duplicate is a
  * crash between WeChat's answer and its record).
  */
-import { timed, type Outcome } from '../lab/report';
+import { onRedis, timed, type Outcome } from '../lab/report';
 import { summarize, type Summary } from '../lab/stats';
 import { createAll, lateness, plan, settle, tally, untilSent, type Tally } from '../lab/deliveries';
 import { Lab } from '../lab/lab';
@@ -16,6 +16,7 @@ export interface KillRestartOptions {
   leadMs: number; // the spike is due this long after the creates start, default 12 s
   sandboxLatencyMs: number; // WeChat's answer time, default 0
   settleTimeoutMs: number; // wait for takeover (the 30 s lease) and the rest, default 90 s
+  cluster: boolean; // on a Redis Cluster (3 masters + 3 replicas) instead of one redis-server, default false
 }
 
 export interface KillRestartResult extends Tally {
@@ -40,9 +41,10 @@ export async function killRestartDrill(
     leadMs: 12_000,
     sandboxLatencyMs: 0,
     settleTimeoutMs: 90_000,
+    cluster: false,
     ...options,
   };
-  const lab = await Lab.open({ name: 'drill-kill' });
+  const lab = await Lab.open({ name: 'drill-kill', cluster: o.cluster });
   onLab?.(lab);
   let failed = true;
   try {
@@ -91,8 +93,12 @@ export async function killRestartDrill(
 
 export function killRestart(options: Partial<KillRestartOptions> = {}): Promise<Outcome> {
   const o = { reminders: 10_000, instances: 2, ...options };
-  const title = `kill -9 one of ${o.instances} instances in a ${o.reminders}-reminder spike, restart it`;
-  return timed('kill-restart', title, async () => {
+  const [id, title] = onRedis(
+    'kill-restart',
+    `kill -9 one of ${o.instances} instances in a ${o.reminders}-reminder spike, restart it`,
+    o.cluster,
+  );
+  return timed(id, title, async () => {
     const r = await killRestartDrill(o);
     return {
       figures: [

@@ -7,19 +7,23 @@
  * them rather than hiding them.
  */
 import { sleep } from '../lab/wait';
-import { timed, type Outcome } from '../lab/report';
+import { onRedis, timed, type Outcome } from '../lab/report';
 import { createAll, plan, settle, tally } from '../lab/deliveries';
 import { Lab } from '../lab/lab';
 
 export function wechatFaults(
-  options: { count?: number; spreadMs?: number; failRate?: number } = {},
+  options: { count?: number; spreadMs?: number; failRate?: number; cluster?: boolean } = {},
 ): Promise<Outcome> {
   const count = options.count ?? 2000;
   const spreadMs = options.spreadMs ?? 20_000;
   const failRate = options.failRate ?? 0.3;
-  const title = `${count} reminders over ${spreadMs / 1000} s, ${failRate * 100}% of sends failing, one token revocation`;
-  return timed('wechat-faults', title, async () => {
-    const lab = await Lab.open({ name: 'drill-faults' });
+  const [id, title] = onRedis(
+    'wechat-faults',
+    `${count} reminders over ${spreadMs / 1000} s, ${failRate * 100}% of sends failing, one token revocation`,
+    options.cluster,
+  );
+  return timed(id, title, async () => {
+    const lab = await Lab.open({ name: 'drill-faults', cluster: options.cluster });
     let failed = true;
     try {
       await Promise.all([0, 1].map((i) => lab.startTixing(`instance-${i}`)));

@@ -8,8 +8,9 @@ import { createLogger } from '../src/logger';
 import { WeChatSandbox } from '../src/sandbox/wechat-sandbox';
 import { Keys } from '../src/store/keys';
 import { ReminderStore } from '../src/store/reminder-store';
-import { closeRedis, connectRedis, type Redis } from '../src/store/redis';
+import { closeRedis, connectRedis, isCluster, type Redis, type RedisClient } from '../src/store/redis';
 import { NodeProcess } from './node-process';
+import { RedisCluster } from './redis-cluster';
 import { Tixing } from './tixing';
 
 export { Tixing };
@@ -32,13 +33,18 @@ export interface LabOptions {
   name: string;
   appendOnly?: boolean; // AOF of the private redis-server, default true (outages must not lose data)
   redisArgs?: string[]; // more redis-server arguments (the redis-faults drill slows its loading)
+  cluster?: boolean; // a real Redis Cluster (3 masters + 3 replicas, AOF on) instead of one redis-server, default false
 }
+
+/** What a lab's Redis is: one redis-server, or the servers of a cluster. */
+type LabRedis = { kind: 'single'; server: RedisServer } | { kind: 'cluster'; cluster: RedisCluster };
 
 /**
  * Everything a drill or a benchmark runs against, on loopback only: a private redis-server on a
- * free port (never the operator's), the WeChat sandbox in this process, and tixing instances as
- * real `src/main.ts` processes pointed at both. close() stops all of it and removes the scratch
- * folder; a process exit does the same (see node-process.ts for the children).
+ * free port (never the operator's) or, with `cluster: true`, a private Redis Cluster (redis-cluster.ts),
+ * the WeChat sandbox in this process, and tixing instances as real `src/main.ts` processes pointed
+ * at both. close() stops all of it and removes the scratch folder; a process exit does the same
+ * (see node-process.ts for the children).
  */
 export class Lab {
   // BENCH_DUE_SHARDS (tixingEnv): the lab reads reminders in the layout its instances use.
@@ -50,8 +56,8 @@ export class Lab {
   private constructor(
     readonly name: string,
     readonly dir: string,
-    readonly redisServer: RedisServer,
-    readonly redis: Redis,
+    private readonly servers: LabRedis,
+    readonly redis: Redis, // a cluster client on a cluster lab: commands are routed, SCAN covers every master
     readonly sandbox: WeChatSandbox,
     readonly sandboxUrl: string,
   ) {}
@@ -59,18 +65,67 @@ export class Lab {
   static async open(options: LabOptions): Promise<Lab> {
     const dir = mkdtempSync(path.join(tmpdir(), `tixing-${options.name}-`));
     openDirs.add(dir);
-    const redisServer = await RedisServer.start({
-      dir: path.join(dir, 'redis'),
-      appendOnly: options.appendOnly ?? true,
-      args: options.redisArgs,
-    });
-    // The lab's own client loads data in big pipelines: a generous deadline, unlike the product's.
-    const redis = await connectRedis(redisServer.url, createLogger({ level: 'silent' }), 'lab', {
-      commandTimeoutMs: 60_000,
-    });
-    const sandbox = new WeChatSandbox({ appId: LAB_APPID, appSecret: LAB_SECRET });
-    const sandboxUrl = await sandbox.start(0, '127.0.0.1');
-    return new Lab(options.name, dir, redisServer, redis, sandbox, sandboxUrl);
+    let servers: LabRedis;
+    if (options.cluster) {
+      if (options.appendOnly === false || options.redisArgs) {
+        throw new Error('a cluster lab runs its nodes with AOF and no extra redis-server arguments');
+      }
+      servers = { kind: 'cluster', cluster: await RedisCluster.start({ dir, name: 'cluster' }) };
+    } else {
+      const server = await RedisServer.start({
+        dir: path.join(dir, 'redis'),
+        appendOnly: options.appendOnly ?? true,
+        args: options.redisArgs,
+      });
+      servers = { kind: 'single', server };
+    }
+    try {
+      const url = servers.kind === 'cluster' ? servers.cluster.url : servers.server.url;
+      // The lab's own client loads data in big pipelines: a generous deadline, unlike the product's.
+      const redis = await connectRedis(url, createLogger({ level: 'silent' }), 'lab', {
+        commandTimeoutMs: 60_000,
+      });
+      const sandbox = new WeChatSandbox({ appId: LAB_APPID, appSecret: LAB_SECRET });
+      const sandboxUrl = await sandbox.start(0, '127.0.0.1');
+      return new Lab(options.name, dir, servers, redis, sandbox, sandboxUrl);
+    } catch (err) {
+      await stopServers(servers);
+      throw err;
+    }
+  }
+
+  /** REDIS_URL of this lab's instances: the one server, or every node of the cluster. */
+  get redisUrl(): string {
+    return this.servers.kind === 'cluster' ? this.servers.cluster.url : this.servers.server.url;
+  }
+
+  /** The one redis-server (drills that stop or pause it); a cluster lab has none. */
+  get redisServer(): RedisServer {
+    if (this.servers.kind === 'cluster') {
+      throw new Error(`${this.name} runs on a Redis Cluster: it has no single redis-server`);
+    }
+    return this.servers.server;
+  }
+
+  /** The cluster of a cluster lab, else undefined. */
+  get cluster(): RedisCluster | undefined {
+    return this.servers.kind === 'cluster' ? this.servers.cluster : undefined;
+  }
+
+  /**
+   * A connection to each node that holds data, with its port: the one redis-server, or every master
+   * of the cluster now (INFO cpu and commandstats are per node).
+   */
+  async redisMasters(): Promise<{ port: number; client: RedisClient }[]> {
+    const redis = this.redis;
+    if (!isCluster(redis)) return [{ port: this.redisServer.port, client: redis }];
+    return Promise.all(
+      redis.masters.map(async (master) => ({
+        port: master.port,
+        // Node connections are single clients; node-redis types them by the cluster's generics.
+        client: (await redis.nodeClient(master)) as unknown as RedisClient,
+      })),
+    );
   }
 
   /** The environment of a tixing process of this lab (README.md#configuration), with `overrides` applied. */
@@ -78,7 +133,7 @@ export class Lab {
     return {
       PORT: '0',
       HOST: '127.0.0.1',
-      REDIS_URL: this.redisServer.url,
+      REDIS_URL: this.redisUrl,
       REDIS_PREFIX: LAB_PREFIX,
       WX_APPID: LAB_APPID,
       WX_APPSECRET: LAB_SECRET,
@@ -180,8 +235,12 @@ export class Lab {
     await Promise.all(this.processes.map((p) => (CPU_PROFILE_DIR ? p.stop() : p.kill9())));
     await closeRedis(this.redis).catch(() => undefined);
     await this.sandbox.stop().catch(() => undefined);
-    await this.redisServer.stop().catch(() => undefined);
+    await stopServers(this.servers);
     openDirs.delete(this.dir);
     if (!options.keepDir) rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+async function stopServers(servers: LabRedis): Promise<void> {
+  await (servers.kind === 'cluster' ? servers.cluster.stop() : servers.server.stop()).catch(() => undefined);
 }

@@ -48,7 +48,7 @@ export interface Exit {
 
 export interface NodeProcessOptions {
   name: string;
-  script: string; // a .ts file, run with `node --import tsx`
+  script: string; // a .ts file, run with `node --import tsx`, or a compiled .js file
   cwd: string; // also where its log goes: <cwd>/<name>.log
   env: Record<string, string>;
   ready: RegExp; // a log line that says it is serving; group 1, if any, is kept as `readyMatch`
@@ -101,8 +101,8 @@ export class NodeProcess {
       ...(options.nodeArgs ?? []),
       '--require',
       EXIT_WITH_PARENT,
-      '--import',
-      TSX_LOADER,
+      // A compiled script (lab/build.ts) runs as it is; a .ts one through tsx.
+      ...(options.script.endsWith('.js') ? [] : ['--import', TSX_LOADER]),
       options.script,
     ];
     this.startedAt = performance.now();

@@ -31,6 +31,14 @@ export type Suite = 'bench' | 'drills';
 const RESULTS_DIR = path.join(ROOT, 'bench', 'results');
 const DOC = path.join(ROOT, 'docs', 'BENCHMARKS.md');
 
+/**
+ * The id and title of an item run on a Redis Cluster lab (`<id>@cluster`), so that its results sit
+ * beside the same item's on one redis-server instead of replacing them.
+ */
+export function onRedis(id: string, title: string, cluster = false): [string, string] {
+  return cluster ? [`${id}@cluster`, `${title}, on a Redis Cluster (3 masters + 3 replicas)`] : [id, title];
+}
+
 /** Runs one benchmark or drill and stamps it with the time, duration and machine. */
 export async function timed(
   id: string,
@@ -105,8 +113,18 @@ export function writeResults(suite: Suite, outcomes: Outcome[]): Outcome[] {
 }
 
 const ORDER: Record<Suite, string[]> = {
-  bench: ['spike', 'fanout', 'notice', 'checkin', 'search', 'precision', 'scale', 'api', 'token'],
-  drills: ['kill-restart', 'three-instances', 'redis-outage', 'redis-faults', 'wechat-faults', 'bot'],
+  bench: ['spike', 'cluster', 'fanout', 'notice', 'checkin', 'search', 'precision', 'scale', 'api', 'token'],
+  drills: [
+    'kill-restart',
+    'three-instances',
+    'redis-outage',
+    'redis-faults',
+    'wechat-faults',
+    'bot',
+    'kill-restart@cluster',
+    'three-instances@cluster',
+    'wechat-faults@cluster',
+  ],
 };
 
 function escape(text: string): string {

@@ -1,15 +1,15 @@
-import path from 'node:path';
-import { NodeProcess, ROOT, type NodeProcessOptions } from './node-process';
+import { tixingScript } from './build';
+import { NodeProcess, type NodeProcessOptions } from './node-process';
 
 /**
- * A tixing instance process, `src/main.ts` run from source: its URL comes from its "listening on"
+ * A tixing instance process, `src/main.ts` run from source (compiled, in benchmarks: lab/build.ts): its URL comes from its "listening on"
  * line. Its configuration is all in `env`: none of the caller's variables leak in (node-process.ts).
  */
 export class Tixing extends NodeProcess {
   constructor(options: Omit<NodeProcessOptions, 'script' | 'ready'>) {
     super({
       ...options,
-      script: path.join(ROOT, 'src', 'main.ts'),
+      script: tixingScript(),
       ready: /tixing is listening on (http:\/\/[\d.]+:\d+)/,
     });
   }

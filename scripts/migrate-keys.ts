@@ -202,7 +202,10 @@ async function moveReminder(
   multi.zAdd(keys.userReminders(openid), { score: Number(newId), value: newId });
   if (pending) multi.sAdd(keys.userPending(openid), newId);
   for (const { msgid, value, ttl } of links) {
-    if (value?.startsWith(`${id}:`) && ttl > 0) multi.set(keys.msgid(msgid), renamed(value), { PX: ttl });
+    if (value?.startsWith(`${id}:`) && ttl > 0) {
+      multi.set(keys.msgid(openid, msgid), renamed(value), { PX: ttl });
+      multi.del(old.msgid(msgid));
+    }
   }
   if (idemKey && hash.idempotencyKey && idemValue === id && idemTtl > 0) {
     multi.set(keys.idempotency(openid, hash.idempotencyKey), newId, { PX: idemTtl });

@@ -54,6 +54,12 @@ export interface Config {
   // fixed for the life of the data: a reminder's id names its shard. Absent in a Config built by
   // hand: the default.
   dueShards?: number;
+  // REDIS_WAIT_REPLICAS: a write the API acknowledges (and a delivery outcome) waits until this many
+  // replicas have it (Redis WAIT on the connection that wrote it), else 503 write_not_replicated.
+  // Default 0: no WAIT. Absent in a Config built by hand: 0.
+  redisWaitReplicas?: number;
+  // REDIS_WAIT_TIMEOUT_MS: how long one WAIT may block, default 500; below REDIS_COMMAND_TIMEOUT_MS.
+  redisWaitTimeoutMs?: number;
 }
 
 export class ConfigError extends Error {
@@ -91,6 +97,8 @@ interface Env {
   DUE_SHARDS: number;
   CONSOLE_SESSION_TTL_SECONDS: number;
   TRUST_PROXY: boolean;
+  REDIS_WAIT_REPLICAS: number;
+  REDIS_WAIT_TIMEOUT_MS: number;
 }
 
 const optionalString = Joi.string().trim().empty('');
@@ -152,6 +160,8 @@ const schema = typedObject<Env>({
     43200,
   ),
   TRUST_PROXY: withDefault(Joi.boolean().truthy('1').falsy('0', ''), false),
+  REDIS_WAIT_REPLICAS: withDefault(Joi.number().integer().min(0).max(16), 0),
+  REDIS_WAIT_TIMEOUT_MS: withDefault(Joi.number().integer().min(1).max(60000), 500),
 })
   .and('WX_APPID', 'WX_APPSECRET')
   .unknown(true);
@@ -180,6 +190,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     } catch (err) {
       throw new ConfigError([`REDIS_URL: ${(err as Error).message} (REDIS_CLUSTER=1)`]);
     }
+  }
+  // A WAIT longer than the command deadline would be cut by it: a slow replica would read as a
+  // stalled Redis (and the connection stay blocked after the 503).
+  if (value.REDIS_WAIT_REPLICAS > 0 && value.REDIS_WAIT_TIMEOUT_MS >= value.REDIS_COMMAND_TIMEOUT_MS) {
+    throw new ConfigError([
+      `REDIS_WAIT_TIMEOUT_MS: must be below REDIS_COMMAND_TIMEOUT_MS (${value.REDIS_COMMAND_TIMEOUT_MS})`,
+    ]);
   }
   return {
     port: value.PORT,
@@ -210,6 +227,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dueShards: value.DUE_SHARDS,
     consoleSessionTtlSeconds: value.CONSOLE_SESSION_TTL_SECONDS,
     trustProxy: value.TRUST_PROXY,
+    redisWaitReplicas: value.REDIS_WAIT_REPLICAS,
+    redisWaitTimeoutMs: value.REDIS_WAIT_TIMEOUT_MS,
   };
 }
 

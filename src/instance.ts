@@ -120,6 +120,7 @@ import type { Redis } from './store/redis';
 import { RedisProbe } from './store/redis-probe';
 import { ReminderDataStore } from './store/reminder-data-store';
 import { ReminderStore } from './store/reminder-store';
+import { Replication } from './store/replication';
 import { SendLimiter } from './store/send-limiter';
 import { SendPauseStore } from './store/send-pause-store';
 import { SessionStore } from './store/session-store';
@@ -254,6 +255,12 @@ export class Instance {
       graceMs: config.misfireGraceSeconds * 1000,
       now,
     });
+    // REDIS_WAIT_REPLICAS: a 2xx to a write, and a delivery outcome, wait for the replicas' copy.
+    const replication = new Replication({
+      replicas: config.redisWaitReplicas ?? 0,
+      timeoutMs: config.redisWaitTimeoutMs ?? 500,
+      logger: log,
+    });
     const notificationStore = new NotificationStore(redis, this.keys, config.retentionDays * 86_400_000);
     // A notice's progress over time, written by the pipeline, delivery reports and receipts.
     const noticeProgress = (this.noticeProgress = new NoticeProgress({
@@ -266,9 +273,12 @@ export class Instance {
     }));
     this.dispatcher = new DeliveryPipeline({
       kinds: [
-        new ReminderOccurrences(this.store, catalog),
-        new NotificationOccurrences(notificationStore, catalog, (n, outcome, at) =>
-          noticeProgress.pushed(n, outcome, at),
+        new ReminderOccurrences(this.store, catalog, replication),
+        new NotificationOccurrences(
+          notificationStore,
+          catalog,
+          (n, outcome, at) => noticeProgress.pushed(n, outcome, at),
+          replication,
         ),
       ],
       sender,
@@ -661,6 +671,7 @@ export class Instance {
     this.app = createApp({
       logger: log,
       proxy: config.trustProxy ?? false,
+      replication,
       rawBodyPaths: [WX_MESSAGE_PATH],
       metrics: this.metrics,
       routers: [

@@ -34,6 +34,11 @@ export interface OccurrenceRecord {
 export interface OccurrenceKind<T> {
   readonly name: string;
   /**
+   * The group whose claims can go to Redis together (its shard); the pipeline claims a chunk of
+   * one group at a time. Absent: all in one group.
+   */
+  claimGroup?(id: string): number;
+  /**
    * Claims the occurrence for `owner` with a lease (SET NX PX), atomically with the check that it
    * is still due at exactly `slot`, and loads the item as it is now; null when it is not due or is
    * held by someone else.

@@ -7,7 +7,17 @@ import type { Admission } from './admission';
 import { endedWithoutCall, InFlight, Occurrence, type ClaimTerms, type Ended } from './occurrence';
 import type { OccurrenceKind, OccurrenceRecord } from './occurrence-kind';
 import type { Outcome } from './outcome';
+import { ClaimQueue } from './claim-queue';
 import { planOccurrence } from './plan';
+
+// How an occurrence ends that is given back untouched, to be sent later (a pause, a stop).
+const PAUSED: Ended = {
+  status: 'paused',
+  errcode: null,
+  errmsg: 'sending paused (45009)',
+  msgid: null,
+  last: null,
+};
 
 /** One finished occurrence, as the pipeline reports it to the metrics. */
 export interface OutcomeEvent {
@@ -49,9 +59,7 @@ export class DeliveryPipeline {
   private readonly kinds = new Map<string, OccurrenceKind<unknown>>();
   private readonly first: string;
   private readonly inFlight = new InFlight();
-  // A FIFO read from `head`: a spike queues thousands at once, and Array#shift would move them all.
-  private queue: Occurrence[] = [];
-  private head = 0;
+  private readonly queue = new ClaimQueue<Occurrence>();
   // Claims this instance holds right now, so a stop that cannot wait for them gives them back.
   private readonly held = new Set<Occurrence>();
   private active = 0; // occurrences being claimed, waiting for a send slot, sending, or recording
@@ -59,6 +67,7 @@ export class DeliveryPipeline {
   private recording = 0; // of which answered, their outcome being written (slot already free)
   private readonly slotWaiters: (() => void)[] = []; // claimed, waiting for a send slot, in order
   private readonly ahead: number; // how many beyond `concurrency` may be claimed ahead
+  private readonly chunk: number; // claims of one group taken together (one script call)
   private accepting = true;
   private readonly terms: ClaimTerms;
   private readonly now: () => number;
@@ -74,13 +83,15 @@ export class DeliveryPipeline {
       now: this.now,
       abandoned: false,
     };
-    // A queue of due occurrences is claimed a little ahead of the sends (a quarter of the send
-    // slots): a slot that frees goes straight on to a claimed occurrence instead of first waiting
-    // a round trip for its claim. A claim taken ahead is held only until a slot frees
-    // (milliseconds); one an instance dies holding is taken over after its lease like any other,
-    // never sent twice: nothing was sent for it. Kept small so that instances sharing a spike
-    // still share it.
-    this.ahead = Math.ceil(options.concurrency / 4);
+    // A queue of due occurrences is claimed a little ahead of the sends (half the send slots), a
+    // chunk of one claim group (a shard) at a time in one script call, and admitted (grant, daily
+    // allowance) as it is claimed, in one call per chunk too: a slot that frees goes straight on
+    // to an admitted occurrence instead of first waiting for two round trips. A claim taken
+    // ahead is held only until a slot frees (milliseconds); one an instance dies holding is taken
+    // over after its lease like any other, never sent twice: nothing was sent for it. Kept small
+    // so that instances sharing a spike still share it.
+    this.ahead = Math.ceil(options.concurrency / 2);
+    this.chunk = Math.ceil(this.ahead / 2);
     for (const kind of options.kinds) this.register(kind);
     this.first = options.kinds[0]?.name ?? '';
   }
@@ -114,7 +125,8 @@ export class DeliveryPipeline {
     const kind = this.kinds.get(kindName);
     if (!kind) throw new Error(`unknown occurrence kind ${kindName}`);
     if (!this.accepting || !this.inFlight.add(kind, id, slot)) return;
-    this.queue.push(new Occurrence(kind, id, slot, occurrenceId(id, slot), this.terms));
+    const group = `${kind.name}:${kind.claimGroup?.(id) ?? ''}`;
+    this.queue.push(group, new Occurrence(kind, id, slot, occurrenceId(id, slot), this.terms));
     this.pump();
   }
 
@@ -128,9 +140,7 @@ export class DeliveryPipeline {
    */
   async drain(timeoutMs: number): Promise<DrainResult> {
     this.accepting = false;
-    for (let i = this.head; i < this.queue.length; i++) this.inFlight.delete(this.queue[i] as Occurrence);
-    this.queue = [];
-    this.head = 0;
+    for (const o of this.queue.clear()) this.inFlight.delete(o);
     if (this.active === 0) return { finished: true, released: 0 };
     let timer: NodeJS.Timeout | undefined;
     const finished = await Promise.race([
@@ -152,23 +162,21 @@ export class DeliveryPipeline {
     return { finished: false, released };
   }
 
+  /**
+   * Starts claims while there is room for them: a whole chunk's room, or room for all that is
+   * queued. Everything started in one go is claimed in the same turn of the event loop, so in one
+   * script call per group (src/delivery/batch.ts).
+   */
   private pump(): void {
-    while (
-      this.active - this.recording < this.options.concurrency + this.ahead &&
-      this.head < this.queue.length
-    ) {
-      const next = this.queue[this.head++] as Occurrence;
-      this.active += 1;
-      void this.run(next);
+    for (;;) {
+      const room = this.options.concurrency + this.ahead - (this.active - this.recording);
+      if (room <= 0 || this.queue.size === 0 || (room < this.chunk && room < this.queue.size)) break;
+      for (const next of this.queue.take(Math.min(room, this.chunk))) {
+        this.active += 1;
+        void this.run(next);
+      }
     }
-    if (this.head === this.queue.length) {
-      this.queue = [];
-      this.head = 0;
-    } else if (this.head > 1024 && this.head * 2 > this.queue.length) {
-      this.queue = this.queue.slice(this.head);
-      this.head = 0;
-    }
-    if (this.active === 0 && this.queue.length === 0) this.idle?.();
+    if (this.active === 0 && this.queue.size === 0) this.idle?.();
   }
 
   private async run(o: Occurrence): Promise<void> {
@@ -196,19 +204,9 @@ export class DeliveryPipeline {
     if (item === null) return;
     this.held.add(o);
     try {
-      await this.sendSlot();
-      o.stage = 'sending';
-      try {
-        if (!this.accepting) {
-          // Claimed while the stop began: hand it straight back rather than start a send.
-          await o.release();
-          return;
-        }
-        await this.send(o, item);
-      } finally {
-        this.freeSlot(o);
-      }
+      await this.send(o, item);
     } finally {
+      this.freeSlot(o);
       this.held.delete(o);
     }
   }
@@ -227,18 +225,19 @@ export class DeliveryPipeline {
     this.pump();
   }
 
-  /** Resolves once this occurrence may send: fewer than `concurrency` are sending. */
-  private sendSlot(): Promise<void> | void {
+  /** Resolves once `o` may send (fewer than `concurrency` are sending), and holds the slot. */
+  private async sendSlot(o: Occurrence): Promise<void> {
     if (this.sending < this.options.concurrency) {
       this.sending += 1;
-      return;
+    } else {
+      await new Promise<void>((resolve) =>
+        this.slotWaiters.push(() => {
+          this.sending += 1;
+          resolve();
+        }),
+      );
     }
-    return new Promise<void>((resolve) =>
-      this.slotWaiters.push(() => {
-        this.sending += 1;
-        resolve();
-      }),
-    );
+    o.stage = 'sending';
   }
 
   private async send(o: Occurrence, item: unknown): Promise<void> {
@@ -316,12 +315,20 @@ export class DeliveryPipeline {
     switch (admitted.status) {
       case 'paused':
         sender.notePause(admitted.remainingMs);
-        return { status: 'paused', errcode: null, errmsg: 'sending paused (45009)', msgid: null, last: null };
+        return PAUSED;
       case 'no_quota':
       case 'rate_limited':
         return endedWithoutCall(o.name, this.now(), admitted.status, admitted.errmsg);
       case 'ok':
         break;
+    }
+    await this.sendSlot(o);
+    if (!this.accepting || sender.pausedHere) {
+      // A stop began, or another send met a 45009, while this one waited for its slot: nothing
+      // goes out; what it was admitted with and its claim are given back (a stop's: another
+      // instance takes it at once; a pause's: it is retried when sends resume).
+      await admission.giveBack(admitted.ticket);
+      return PAUSED;
     }
     // A message that did not go out costs the user neither a grant nor a send of the day.
     let outcome: SendOutcome;

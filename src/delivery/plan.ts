@@ -1,11 +1,15 @@
 import type { PauseWindow } from '../store/send-pause-store';
 
-/** What to do with a claimed occurrence. */
-export interface Plan {
-  sendAt: number | null; // the slot the message announces; null: record a miss
+/** What to do with a claimed occurrence: send announcing `sendAt`, or record a miss and why. */
+export type Plan = PlanCommon &
+  (
+    | { sendAt: number; missed: null } // the slot the message announces
+    | { sendAt: null; missed: { summary: string; detail: string } } // why (lastResult, delivery record)
+  );
+
+interface PlanCommon {
   next: number | null; // a recurring item's next slot (after now); null: the item is done
   deadline: number; // no retry starts after this
-  missed: { summary: string; detail: string }; // why, when sendAt is null (lastResult, delivery record)
 }
 
 export interface PlanInput {
@@ -42,10 +46,10 @@ export function planOccurrence(input: PlanInput): Plan {
     candidate = input.latestSlot(at, Math.max(slot, earliest));
     next = input.nextSlot(at);
   }
-  const missed = { summary: 'missed', detail: `missed: due ${iso(slot)}, older than the misfire grace` };
   if (candidate !== null && graceFrom(candidate) + graceMs >= at) {
-    return { sendAt: candidate, next, deadline: graceFrom(candidate) + graceMs, missed };
+    return { sendAt: candidate, next, deadline: graceFrom(candidate) + graceMs, missed: null };
   }
+  const missed = { summary: 'missed', detail: `missed: due ${iso(slot)}, older than the misfire grace` };
   if (window && heldBack(slot)) {
     missed.summary = 'missed: held back by a sending pause (45009) longer than the misfire grace';
     missed.detail =

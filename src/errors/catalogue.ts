@@ -75,6 +75,8 @@ export class RedisLoadingError extends ServiceUnavailableError {}
 export class RedisOutOfMemoryError extends ServiceUnavailableError {}
 /** Redis refuses writes: a read-only replica (`READONLY`) or failed persistence (`MISCONF`). */
 export class RedisReadOnlyError extends ServiceUnavailableError {}
+/** A write was applied but fewer replicas than `REDIS_WAIT_REPLICAS` confirmed it in time (WAIT). */
+export class WriteNotReplicatedError extends ServiceUnavailableError {}
 export class NotConfiguredError extends ServiceUnavailableError {}
 /** What the request names existed but is no longer usable (an expired promise invite). */
 export class GoneError extends AppError {}
@@ -293,6 +295,13 @@ export const CATALOGUE = {
     type: RedisReadOnlyError,
     meaning:
       'Redis refuses writes: `REDIS_URL` points at a read-only replica (`READONLY`, e.g. after a failover) or the server cannot persist (`MISCONF`, e.g. a full disk)',
+  },
+  WRITE_NOT_REPLICATED: {
+    errcode: 50307,
+    status: 503,
+    type: WriteNotReplicatedError,
+    meaning:
+      'the write was made on the Redis master but fewer replicas than `REDIS_WAIT_REPLICAS` confirmed it within `REDIS_WAIT_TIMEOUT_MS` (`WAIT`): it may or may not survive a failover; retrying with the same `Idempotency-Key` is safe where the route takes one',
   },
   PROMISE_INVITE_OWN: {
     errcode: 40030,

@@ -168,6 +168,11 @@ export const redisReadOnly = factory('REDIS_READ_ONLY', (options: Cause = {}) =>
   message: 'storage refuses writes right now, try again later',
   ...options,
 }));
+export const writeNotReplicated = factory('WRITE_NOT_REPLICATED', (options: Cause = {}) => ({
+  message:
+    'the write reached storage but no replica confirmed it in time: it may or may not survive a failover; retrying with the same Idempotency-Key is safe where the route takes one',
+  ...options,
+}));
 export const wechatUnavailable = factory('WECHAT_UNAVAILABLE', (options: Cause = {}) => ({
   message: 'WeChat is unavailable, try again shortly',
   ...options,

@@ -1,11 +1,14 @@
 import Koa from 'koa';
 import Router from '@koa/router';
 import type { Logger } from '../logger';
+import type { Replication } from '../store/replication';
 import type { AppState } from './context';
 import { errorHandler } from './middleware/error-handler';
 import { jsonBody } from './middleware/json-body';
+import { replicated } from './middleware/replicated';
 import { requestContext } from './middleware/request-context';
 import { requestMetrics, type RequestObserver } from './middleware/request-metrics';
+import { routeByResource } from './router-index';
 
 export interface AppOptions {
   logger: Logger;
@@ -13,6 +16,7 @@ export interface AppOptions {
   rawBodyPaths?: string[]; // routes that parse their own (non-JSON) bodies
   proxy?: boolean; // trust X-Forwarded-* (behind a reverse proxy)
   metrics?: RequestObserver; // counts requests by route pattern and status (GET /metrics)
+  replication?: Replication; // REDIS_WAIT_REPLICAS > 0: a 2xx to a write waits for the replicas
 }
 
 /** Builds the Koa app from its parts; no port, no globals, so tests run it in-process. */
@@ -20,14 +24,10 @@ export function createApp(options: AppOptions): Koa<AppState> {
   const app = new Koa<AppState>({ proxy: options.proxy ?? false });
   // Errors are answered by errorHandler(); Koa's default handler would print stacks to stderr.
   app.silent = true;
-  const root = new Router<AppState>();
-  for (const router of options.routers) root.use(router.routes());
   app.use(requestContext({ logger: options.logger }));
   if (options.metrics) app.use(requestMetrics({ metrics: options.metrics }));
-  app
-    .use(errorHandler())
-    .use(jsonBody({ except: options.rawBodyPaths }))
-    .use(root.routes())
-    .use(root.allowedMethods());
+  app.use(errorHandler());
+  if (options.replication?.enabled) app.use(replicated({ replication: options.replication }));
+  app.use(jsonBody({ except: options.rawBodyPaths })).use(routeByResource(options.routers));
   return app;
 }

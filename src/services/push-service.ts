@@ -314,7 +314,9 @@ export class PushService {
     const at = new Date(Number.isFinite(created) && created > 0 ? created : now()).toISOString();
     try {
       for (const item of message.items) {
-        const occurrence = item.msgId ? await store.occurrenceOfMsgid(item.msgId) : null;
+        const occurrence = item.msgId
+          ? await store.occurrenceOfMsgid(message.fromUserName, item.msgId)
+          : null;
         if (!item.msgId || !occurrence) {
           log.info({ msgid: item.msgId, templateId: item.templateId }, 'sent event for an unknown msgid');
           continue;

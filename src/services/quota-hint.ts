@@ -16,6 +16,11 @@ export interface QuotaHint {
 export class QuotaHints {
   constructor(private readonly deps: { quota: Pick<QuotaStore, 'remaining'>; mode: Config['quotaMode'] }) {}
 
+  /** The hint of `templateId` from grants already read (a create reads them in its own script). */
+  hint(templateId: string, remaining: number): QuotaHint {
+    return { templateId, remaining, mode: this.deps.mode };
+  }
+
   async of(openid: string, templateId: string): Promise<QuotaHint> {
     const ledger = await this.deps.quota.remaining(openid);
     // An own property only: a template id never reads a property of Object.prototype.

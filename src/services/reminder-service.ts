@@ -58,7 +58,7 @@ export interface ReminderServiceDeps {
     readonly announcer?: { channel: string; applyHere(id: string, fireAt: number): void };
   }; // the scheduler
   catalog: TemplateCatalog;
-  quotaHints: Pick<QuotaHints, 'of'>; // the create answer's `quota` (docs/architecture.md#the-quota-hint)
+  quotaHints: Pick<QuotaHints, 'of' | 'hint'>; // the create answer's `quota` (docs/architecture.md#the-quota-hint)
   defaultTimezone: string;
   defaultTemplateId: string;
   now: () => number;
@@ -120,21 +120,19 @@ export class ReminderService {
     };
     const { id: _omit, ...fields } = reminderToHash(record);
     const { announcer } = this.deps.schedule;
-    // The grants are read beside the write (same round trip): only sends change them.
-    const [created, quota] = await Promise.all([
-      store.create(openid, { ...fields, fireCount: '0' }, fireAt, {
-        pendingLimit: PENDING_LIMIT,
-        idempotencyKey: options.idempotency?.key,
-        idempotencyTtlSeconds: IDEMPOTENCY_TTL_SECONDS,
-        eventsChannel: announcer?.channel,
-      }),
-      this.deps.quotaHints.of(openid, record.templateId),
-    ]);
+    // The grants are read in the create's own script: only sends change them.
+    const created = await store.create(openid, { ...fields, fireCount: '0' }, fireAt, {
+      pendingLimit: PENDING_LIMIT,
+      idempotencyKey: options.idempotency?.key,
+      idempotencyTtlSeconds: IDEMPOTENCY_TTL_SECONDS,
+      eventsChannel: announcer?.channel,
+    });
     if (created.outcome === 'limit') throw pendingLimitReached(PENDING_LIMIT);
     if (created.outcome === 'ok') {
       if (announcer) announcer.applyHere(created.id, fireAt);
       else await this.deps.schedule.publishUpsert(created.id, fireAt);
       // The record just written is the answer: no read-back on the hot path.
+      const quota = this.deps.quotaHints.hint(record.templateId, created.grantsLeft);
       return { reminder: { ...record, id: created.id }, replayed: false, quota };
     }
     // A replay answers the first reminder as it is now (it may have been sent since), but only
@@ -145,12 +143,7 @@ export class ReminderService {
     if (reminder.requestHash !== undefined && reminder.requestHash !== options.idempotency?.fingerprint) {
       throw idempotencyKeyReused();
     }
-    // The first reminder's template: the same as this request's, a replay having the same body.
-    const replayedQuota =
-      reminder.templateId === quota.templateId
-        ? quota
-        : await this.deps.quotaHints.of(openid, reminder.templateId);
-    return { reminder, replayed: true, quota: replayedQuota };
+    return { reminder, replayed: true, quota: await this.deps.quotaHints.of(openid, reminder.templateId) };
   }
 
   /** The reminder and its latest delivery attempts, newest first. */

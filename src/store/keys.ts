@@ -154,8 +154,16 @@ export class Keys {
   retentionShard(): string {
     return `${this.prefix}retention:shard`;
   }
-  /** String with TTL: msgid → the occurrence `<reminderId>:<slotMs>`, for message push's delivery events. */
-  msgid(msgid: string): string {
+  /**
+   * String with TTL: msgid → the occurrence `<reminderId>:<slotMs>` (or `notification:<id>`), for
+   * message push's delivery events; in the shard of the user it was sent to (the event names them),
+   * so the finish of the send writes it in the same script.
+   */
+  msgid(openid: string, msgid: string): string {
+    return `${this.prefix}msgid:{u${this.userShard(openid)}}:${msgid}`;
+  }
+  /** The same link as written before it moved into the user's shard: read until such links expire. */
+  legacyMsgid(msgid: string): string {
     return `${this.prefix}msgid:${msgid}`;
   }
   /** String with TTL: the first answer of a create with an Idempotency-Key. */

@@ -48,6 +48,7 @@ export interface NotificationFinish {
   lastResult: LastResult;
   now: number;
   msgid: string | null; // WeChat's id of the send, linked for its push report
+  openid: string; // whom it was sent to: the msgid link lives in their shard
   attempt?: DeliveryAttempt; // the attempt that ended it, appended in the same call
 }
 
@@ -231,7 +232,11 @@ export class NotificationStore {
     // send whose lastResult carries that msgid.
     const links = inputs.flatMap((f) =>
       f.msgid
-        ? [this.redis.set(k.msgid(f.msgid), `${NOTIFICATION_MSGID_PREFIX}${f.id}`, { EX: MSGID_TTL_SECONDS })]
+        ? [
+            this.redis.set(k.msgid(f.openid, f.msgid), `${NOTIFICATION_MSGID_PREFIX}${f.id}`, {
+              EX: MSGID_TTL_SECONDS,
+            }),
+          ]
         : [],
     );
     const outcomes = perShard(
@@ -357,7 +362,10 @@ export class NotificationStore {
         ]);
         if (dedupe) await this.redis.del(this.keys.notificationDedupe(shard, dedupe));
         // One key each: the links live outside the shard (a report knows only the msgid).
-        for (const msgid of msgids) await this.redis.del(this.keys.msgid(msgid));
+        for (const msgid of msgids) {
+          await this.redis.del(this.keys.msgid(openid, msgid));
+          await this.redis.del(this.keys.legacyMsgid(msgid));
+        }
       }),
     );
     const shards = Array.from({ length: NOTIFICATION_SHARDS }, (_, shard) => shard);

@@ -72,9 +72,13 @@ export class PushStore {
     return applied === 1;
   }
 
-  /** The occurrence `<reminderId>:<slotMs>` whose send WeChat answered with this msgid, if still known. */
-  async occurrenceOfMsgid(msgid: string): Promise<string | null> {
-    return this.redis.get(this.keys.msgid(msgid));
+  /** The occurrence `<reminderId>:<slotMs>` whose send to `openid` WeChat answered with this msgid, if still known. */
+  async occurrenceOfMsgid(openid: string, msgid: string): Promise<string | null> {
+    // A link written by a version before the move lives on under its old name for its TTL.
+    return (
+      (await this.redis.get(this.keys.msgid(openid, msgid))) ??
+      (await this.redis.get(this.keys.legacyMsgid(msgid)))
+    );
   }
 
   /** Applies WeChat's report on the attempt of `occurrence` that got `msgid`; see confirm-delivery.lua. */

@@ -21,6 +21,7 @@ import {
 } from '../errors';
 import type { Logger } from '../logger';
 import { parseRedisUrl } from './redis-url';
+import { noteCommand, type Connection } from './replication';
 import { commandAudit, commandKeys, slotAuditFile } from './slot-audit';
 
 type ClientBase = ReturnType<typeof createRedisClient>;
@@ -175,8 +176,11 @@ function withReplyDeadline(base: ClientBase, timeoutMs: number): RedisClient {
 
 const armed = new WeakSet<object>();
 
-/** The deadline (and, under the slot audit, the audit) on one connection's command queue, once. */
-function armQueue(client: Pick<ClientBase, '_getQueue'>, timeoutMs: number): void {
+/**
+ * The deadline (and, under the slot audit, the audit) on one connection's command queue, once; and
+ * the note of which connection a write went out on (REDIS_WAIT_REPLICAS, ./replication.ts).
+ */
+function armQueue(client: Pick<ClientBase, '_getQueue'> & Connection, timeoutMs: number): void {
   const queue = client._getQueue();
   if (armed.has(queue)) return;
   armed.add(queue);
@@ -187,6 +191,7 @@ function armQueue(client: Pick<ClientBase, '_getQueue'>, timeoutMs: number): voi
     options?: Parameters<typeof addCommand>[1],
   ): Promise<T> {
     audit?.(args, options?.chainId);
+    noteCommand(client, args);
     const reply = addCommand<T>(args, options);
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(

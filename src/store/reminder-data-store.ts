@@ -63,7 +63,14 @@ export class ReminderDataStore {
       multi.sRem(k.userPending(openid), ids);
       await multi.exec();
     }
-    await Promise.all(theirs.flatMap((r) => r.msgids.map((msgid) => this.redis.del(k.msgid(msgid)))));
+    await Promise.all(
+      theirs.flatMap((r) =>
+        r.msgids.flatMap((msgid) => [
+          this.redis.del(k.msgid(openid, msgid)),
+          this.redis.del(k.legacyMsgid(msgid)),
+        ]),
+      ),
+    );
   }
 
   /** Takes ids out of the user's own indexes only (ids without a record of theirs). */

@@ -1,5 +1,4 @@
 import {
-  occurrenceId,
   reminderFromHash,
   type DeliveryAttempt,
   type Reminder,
@@ -80,7 +79,7 @@ export class ReminderStore {
       /** The script publishes the schedule change on this channel when it creates (one round trip). */
       eventsChannel?: string;
     },
-  ): Promise<{ outcome: 'ok' | 'duplicate' | 'limit'; id: string }> {
+  ): Promise<{ outcome: 'ok' | 'duplicate' | 'limit'; id: string; grantsLeft: number }> {
     const k = this.keys;
     const pairs = Object.entries(fields).flat();
     const shard = k.userShard(openid);
@@ -101,17 +100,23 @@ export class ReminderStore {
         k.userReminders(openid),
         k.userPending(openid),
         k.due(shard),
+        k.quota(openid),
       ];
       if (options.idempotencyKey) keys.push(k.idempotency(openid, options.idempotencyKey));
-      const [outcome, answer] = await scripts.createReminder.run<[string, string]>(this.redis, keys, [
-        seq,
-        options.pendingLimit,
-        options.idempotencyTtlSeconds,
-        nextFireAt,
-        options.eventsChannel ?? '',
-        newId,
-        ...pairs,
-      ]);
+      const [outcome, answer, grants] = await scripts.createReminder.run<[string, string, string?]>(
+        this.redis,
+        keys,
+        [
+          seq,
+          options.pendingLimit,
+          options.idempotencyTtlSeconds,
+          nextFireAt,
+          options.eventsChannel ?? '',
+          newId,
+          fields.templateId ?? '',
+          ...pairs,
+        ],
+      );
       if (outcome === 'retry') {
         // Behind (another instance created): on from the counter. Ahead (a create expected before
         // this one stored nothing): back to it, unless a later guess already went further.
@@ -121,7 +126,9 @@ export class ReminderStore {
       }
       // No id was taken: the next create may have it (one sent meanwhile finds its way back).
       if (outcome !== 'ok' && this.nextSeq.get(shard) === seq + 1) this.nextSeq.set(shard, seq);
-      return { outcome: outcome as 'ok' | 'duplicate' | 'limit', id: answer };
+      // The grants of the reminder's template the user has left (its ledger, read in the script).
+      const grantsLeft = Math.max(0, Number(grants ?? 0) || 0);
+      return { outcome: outcome as 'ok' | 'duplicate' | 'limit', id: answer, grantsLeft };
     }
     throw new Error(
       `create-reminder.lua: shard ${shard}'s counter moved on ${CREATE_ATTEMPTS} times in a row`,
@@ -336,6 +343,11 @@ export class ReminderStore {
    * Claims many occurrences in one script call (claim-occurrences.lua);
    * results in the order asked.
    */
+  /** The shard a reminder lives in (its id says it). */
+  shardOf(id: string): number {
+    return this.keys.reminderShard(id);
+  }
+
   async claimMany(
     claims: { id: string; slot: number; owner: string }[],
     leaseMs: number,
@@ -392,28 +404,17 @@ export class ReminderStore {
   }
 
   /**
-   * Records many outcomes, each with its last attempt, in one script call per shard
-   * (finish-occurrences.lua). A send's msgid link (`msgid:<msgid>`, found by WeChat's push report,
-   * which names no shard) is a single key outside the shards, sent first: its attempt joins the
-   * delivery record whoever holds the claim, so the link is right whatever the script answers.
+   * Records many outcomes, each with its last attempt and its msgid link (in the user's shard: the
+   * push report names the user), in one script call per shard (finish-occurrences.lua).
    */
-  async finishMany(inputs: FinishInput[]): Promise<('ok' | 'lost' | 'retimed')[]> {
+  finishMany(inputs: FinishInput[]): Promise<('ok' | 'lost' | 'retimed')[]> {
     const k = this.keys;
-    const links = inputs.flatMap((input) =>
-      input.msgid
-        ? [
-            this.redis.set(k.msgid(input.msgid), occurrenceId(input.id, input.slot), {
-              EX: MSGID_TTL_SECONDS,
-            }),
-          ]
-        : [],
-    );
-    const outcomes = perShard(
+    return perShard(
       inputs,
       (input) => k.reminderShard(input.id),
       (shard, group) => {
         const keys = [k.due(shard)];
-        const args: (string | number)[] = [DELIVERIES_KEPT];
+        const args: (string | number)[] = [DELIVERIES_KEPT, MSGID_TTL_SECONDS];
         for (const input of group) {
           keys.push(
             k.reminder(input.id),
@@ -421,6 +422,7 @@ export class ReminderStore {
             k.userPending(input.openid),
             k.sendStats(shard, this.statsDay(input.now)),
             k.deliveries(input.id),
+            k.msgid(input.openid, input.msgid ?? ''),
           );
           args.push(
             input.id,
@@ -431,14 +433,12 @@ export class ReminderStore {
             input.nextSlot === null ? '' : input.nextSlot,
             input.now,
             JSON.stringify(input.attempt),
+            input.msgid ?? '',
           );
         }
         return finishOccurrences.run<('ok' | 'lost' | 'retimed')[]>(this.redis, keys, args);
       },
     );
-    // Sent together: on one connection the links are written before the scripts run.
-    const [answers] = await Promise.all([outcomes, ...links]);
-    return answers;
   }
 
   /**

@@ -1,5 +1,5 @@
 import type { Logger } from '../logger';
-import type { Redis } from './redis';
+import { isCluster, type Redis } from './redis';
 
 /** What a live session resolves to, as read from its hash. */
 export interface CachedSession {
@@ -25,6 +25,10 @@ type Tracked = Redis & { isReady: boolean };
  * change, before the one who made it has its answer. A request then pays no round trip for its
  * session. Whenever that connection is not ready nothing is trusted: the cache is emptied (Redis
  * forgets what a dead connection tracked) and lookups go to the shared client as before.
+ *
+ * Off on a Redis Cluster: a session key lives on one of several masters, and node-redis' cluster
+ * client neither tracks on each node's connection nor passes their invalidations on, so a session
+ * ended elsewhere would stay trusted here. Every lookup there reads Redis.
  */
 export class SessionCache {
   private client: Tracked | undefined;
@@ -42,6 +46,10 @@ export class SessionCache {
 
   async start(): Promise<void> {
     if (this.client) return;
+    if (isCluster(this.options.redis)) {
+      this.options.logger.info('session cache off on a Redis Cluster: each request reads its session');
+      return;
+    }
     const client = this.options.redis.duplicate({
       RESP: 3,
       emitInvalidate: true,

@@ -9,8 +9,18 @@ import { appendFileSync } from 'node:fs';
  */
 export const SLOT_AUDIT_ENV = 'TIXING_SLOT_AUDIT';
 
+// Read once: every script call asks, and process.env is a lookup outside JavaScript each time.
+let auditFile: { file: string | undefined } | undefined;
+
 export function slotAuditFile(): string | undefined {
-  return process.env[SLOT_AUDIT_ENV] || undefined;
+  return (auditFile ??= { file: process.env[SLOT_AUDIT_ENV] || undefined }).file;
+}
+
+/** Turns the audit on (a file) or off in this process and in the processes it starts from now on. */
+export function setSlotAudit(file: string | undefined): void {
+  if (file) process.env[SLOT_AUDIT_ENV] = file;
+  else delete process.env[SLOT_AUDIT_ENV];
+  auditFile = { file };
 }
 
 export type SlotAuditEntry =

@@ -170,6 +170,7 @@ function checkName(chars: string[]): string | null {
 
 /** The rule broken by a non-empty value, phrased to follow the key: `must be at most …`. */
 function ruleViolation(type: FieldType, value: string): string | null {
+  if (type === 'time' || type === 'date') return instantViolation(type, value);
   const chars = [...value];
   const n = chars.length;
   switch (type) {
@@ -204,10 +205,6 @@ function ruleViolation(type: FieldType, value: string): string | null {
     case 'phrase':
       if (!chars.every(isHan)) return 'must contain only Chinese characters';
       return n <= 5 ? null : tooLong(5, n);
-    case 'time':
-      return checkTime(value);
-    case 'date':
-      return checkDate(value);
     case 'amount':
       return checkAmount(value);
     case 'car_number':
@@ -215,6 +212,21 @@ function ruleViolation(type: FieldType, value: string): string | null {
     case 'name':
       return checkName(chars);
   }
+}
+
+// A time or date field shows one of few values (a fire time, formatted once a minute): each is
+// checked once. Emptied when full.
+const instantChecks = new Map<string, string | null>();
+const INSTANT_CHECKS_MAX = 4096;
+
+function instantViolation(type: 'time' | 'date', value: string): string | null {
+  const key = `${type} ${value}`;
+  const known = instantChecks.get(key);
+  if (known !== undefined) return known;
+  const violation = type === 'time' ? checkTime(value) : checkDate(value);
+  if (instantChecks.size >= INSTANT_CHECKS_MAX) instantChecks.clear();
+  instantChecks.set(key, violation);
+  return violation;
 }
 
 /**

@@ -199,10 +199,25 @@ export function formatFireTime(type: FieldType, fireAt: number, timezone: string
   // zone: the last answer is the next one's.
   const last = lastFireTime;
   if (last.fireAt === fireAt && last.type === type && last.timezone === timezone) return last.value;
-  const value = formatFireTimeOnce(type, fireAt, timezone);
+  // Reminders set for one minute (08:30) in one zone show the same text: remembered per minute.
+  // Every zone's offset has been whole minutes since 1972, so the minute decides the text.
+  const key =
+    fireAt >= WHOLE_MINUTE_OFFSETS_SINCE ? `${type} ${timezone} ${Math.floor(fireAt / 60_000)}` : '';
+  let value = key ? byMinute.get(key) : undefined;
+  if (value === undefined) {
+    value = formatFireTimeOnce(type, fireAt, timezone);
+    if (key) {
+      if (byMinute.size >= BY_MINUTE_MAX) byMinute.clear();
+      byMinute.set(key, value);
+    }
+  }
   lastFireTime = { type, fireAt, timezone, value };
   return value;
 }
+
+const WHOLE_MINUTE_OFFSETS_SINCE = Date.UTC(1973, 0, 1);
+const BY_MINUTE_MAX = 4096; // a day of minutes in a few zones; emptied when full
+const byMinute = new Map<string, string>();
 
 let lastFireTime: { type: FieldType | null; fireAt: number; timezone: string; value: string } = {
   type: null,

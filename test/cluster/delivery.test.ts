@@ -39,6 +39,26 @@ function start(redisPrefix = uniquePrefix()): Promise<TestInstance> {
   return env.start({ config: { redisUrl: cluster.url, redisPrefix }, tuning: TUNING });
 }
 
+describe('sessions on a Redis Cluster', () => {
+  it('refuses at once, on both instances, a session that DELETE /api/me ended (no cache trusted)', async () => {
+    const redisPrefix = uniquePrefix();
+    const [a, b] = [await start(redisPrefix), await start(redisPrefix)];
+    const token = await login(a, 'erin#1');
+    const other = await login(b, 'finn#1');
+    for (const t of [a, b]) {
+      for (let i = 0; i < 3; i++)
+        expect((await api(t).get('/api/reminders').set(bearer(token))).status).toBe(200);
+    }
+    expect((await api(a).delete('/api/me').set(bearer(token))).status).toBe(200);
+    for (const t of [a, b]) {
+      expect((await api(t).get('/api/reminders').set(bearer(token))).status).toBe(401);
+      // positive control: another session, through the same instances, still works
+      expect((await api(t).get('/api/reminders').set(bearer(other))).status).toBe(200);
+      expect(t.instance.sessionCache.hits).toBe(0);
+    }
+  });
+});
+
 describe('reminders on a Redis Cluster', () => {
   it('creates, edits, lists and deletes through the API as on one Redis', async () => {
     const t = await start();

@@ -5,7 +5,7 @@ import { createLogger } from '../../src/logger';
 import { LuaScript } from '../../src/store/lua-script';
 import { closeRedis, connectRedis, type Redis } from '../../src/store/redis';
 import {
-  SLOT_AUDIT_ENV,
+  setSlotAudit,
   UNDECLARED_KEYS_HASH,
   undeclaredKeyPrelude,
   type SlotAuditEntry,
@@ -20,12 +20,12 @@ const p = uniquePrefix();
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'tixing-audit-check-'));
-  process.env[SLOT_AUDIT_ENV] = path.join(dir, 'audit.jsonl');
+  setSlotAudit(path.join(dir, 'audit.jsonl'));
   redis = await connectRedis(testRedisUrl(), createLogger({ level: 'silent' }));
 });
 
 afterAll(async () => {
-  delete process.env[SLOT_AUDIT_ENV];
+  setSlotAudit(undefined);
   await redis?.del(UNDECLARED_KEYS_HASH);
   await closeRedis(redis);
   rmSync(dir, { recursive: true, force: true });

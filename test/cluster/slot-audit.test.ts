@@ -11,7 +11,7 @@ import { NotificationStore, shardOf as notificationShardOf } from '../../src/sto
 import { PromiseStore } from '../../src/store/promise-store';
 import { SendLimiter } from '../../src/store/send-limiter';
 import { SendPauseStore } from '../../src/store/send-pause-store';
-import { SLOT_AUDIT_ENV, type SlotAuditEntry } from '../../src/store/slot-audit';
+import { setSlotAudit, type SlotAuditEntry } from '../../src/store/slot-audit';
 import { data, type ReminderView } from '../support/api-types';
 import { TestCluster } from '../support/cluster';
 import { api, bearer, login, useSandbox, waitFor, type TestInstance } from '../support/harness';
@@ -62,7 +62,7 @@ beforeAll(async () => {
   cluster = await TestCluster.start();
   auditDir = mkdtempSync(path.join(tmpdir(), 'tixing-slot-audit-'));
   // Before the instance connects: its connections are audited from their first command.
-  process.env[SLOT_AUDIT_ENV] = path.join(auditDir, 'audit.jsonl');
+  setSlotAudit(path.join(auditDir, 'audit.jsonl'));
   ({ sandbox } = env);
   t = await env.start({
     config: { redisUrl: cluster.url, quotaMode: 'enforce', wx: { token: PUSH_TOKEN } },
@@ -183,7 +183,7 @@ async function storeLevel(openid: string): Promise<void> {
 }
 
 afterAll(async () => {
-  delete process.env[SLOT_AUDIT_ENV];
+  setSlotAudit(undefined);
   await t?.close();
   await cluster?.stop();
   if (auditDir) rmSync(auditDir, { recursive: true, force: true });

@@ -67,7 +67,7 @@ describe('access_token central control with three instances', () => {
   it('sends 1,000 messages with exactly one stable_token fetch and each occurrence once', async () => {
     // Observe (not replace) the claims: each occurrence is claimed by exactly one instance.
     const claims = instances.map((t) => jest.spyOn(t.instance.store, 'claimMany'));
-    const due = Date.now() + 1500;
+    const due = Date.now() + 5000; // creating 1,000 in batches takes a few seconds on a loaded machine
     const ids = await createMany(1000, due);
     expect(await instances[0]?.instance.store.dueCount()).toBe(1000);
 
@@ -108,7 +108,7 @@ describe('access_token central control with three instances', () => {
 
   it('replaces a revoked token with exactly one new fetch and still delivers every message', async () => {
     sandbox.faults.latencyMs = 5; // stretch the run so the revocation lands in the middle of it
-    const ids = await createMany(300, Date.now() + 1000);
+    const ids = await createMany(300, Date.now() + 3000);
 
     await waitFor(() => sandbox.sent.length >= 60, {
       timeoutMs: 15_000,

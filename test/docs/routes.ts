@@ -11,9 +11,9 @@ interface RouterLike {
 }
 
 /**
- * Every route a Koa app serves through @koa/router. createApp() keeps its root router private, but
- * mounts `root.routes()`, whose dispatch function carries the router as `.router` (the property
- * @koa/router itself uses to mount nested routers); routers mounted with `root.use(r.routes())`
+ * Every route a Koa app serves through @koa/router. createApp() keeps its routers private, but its
+ * routing middleware (src/http/router-index.ts) carries the router holding every route as
+ * `.router`, as `root.routes()` does (the property @koa/router itself uses to mount nested routers); routers mounted with `root.use(r.routes())`
  * are flattened into the root's stack with their prefixes. HEAD, which @koa/router adds to every
  * GET, is left out. Routes served by plain middleware (no router) cannot be listed this way.
  */

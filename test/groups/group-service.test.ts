@@ -104,7 +104,7 @@ describe('GroupService (the contract notices build on)', () => {
       return Number(process.hrtime.bigint() - started) / 1e6;
     };
     const first = await timed(0, 500);
-    for (let from = 500; from < 9_500; from += 1_000) await timed(from, 1_000);
+    for (let from = 500; from < 9_500; from += 500) await timed(from, 500); // batches a loaded Redis answers within the 2 s command deadline
     const last = await timed(9_500, 499); // 1 owner + 9,999 members
     expect((await groups.get(group.id))?.memberCount).toBe(10_000);
     expect((await groups.members(group.id)).length).toBe(10_000);

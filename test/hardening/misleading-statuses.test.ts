@@ -30,6 +30,8 @@ describe('statuses that say what happened', () => {
       ['{"__proto__":{"title":"x"},"title":"t","at":1}', '__proto__'],
       ['{"title":"t","data":{"__proto__":"x"}}', 'data.__proto__'],
       ['{"results":{"__proto__":"accept"}}', 'results.__proto__'],
+      // spelled with escapes, JSON.parse makes the same key of it
+      ['{"title":"t","data":{"\\u005f_proto__":"x"}}', 'data.__proto__'],
     ]) {
       const res = await api()
         .post('/api/subscriptions')

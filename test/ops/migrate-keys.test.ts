@@ -166,8 +166,9 @@ describe('scripts/migrate-keys', () => {
     expect(await t.redis.sMembers(keys.userPending(old.alice))).toEqual([pending]);
     const [attempt] = await t.instance.store.deliveries(sent);
     expect(attempt?.occurrence).toBe(`${sent}:${old.slotSent}`);
-    expect(await t.redis.get(keys.msgid('m2'))).toBe(`${sent}:${old.slotSent}`);
-    expect(await t.redis.pTTL(keys.msgid('m2'))).toBeGreaterThan(0);
+    expect(await t.redis.get(keys.msgid(old.alice, 'm2'))).toBe(`${sent}:${old.slotSent}`);
+    expect(await t.redis.pTTL(keys.msgid(old.alice, 'm2'))).toBeGreaterThan(0);
+    expect(await t.redis.exists(keys.legacyMsgid('m2'))).toBe(0);
     expect(await (t.redis as RedisClient).keys(`${keys.prefix}claim:*`)).toEqual([]);
 
     // The Idempotency-Key answers: a reminder's names its new id, a promise's is kept as it was.
@@ -185,13 +186,9 @@ describe('scripts/migrate-keys', () => {
     expect(counts).toEqual({ sent: 5, no_quota: 1 });
 
     // Nothing of the old layout is left but what kept its name: the counter promise ids are counted
-    // above, the msgid link and the promise record.
+    // above, and the promise record.
     const left = new Set((await snapshot(t.redis as RedisClient, keys.prefix)).map((k) => k.name));
-    expect(oldKeyNames.filter((name) => left.has(name)).sort()).toEqual([
-      'msgid:m2',
-      'promise:{4}',
-      'seq:reminder',
-    ]);
+    expect(oldKeyNames.filter((name) => left.has(name)).sort()).toEqual(['promise:{4}', 'seq:reminder']);
 
     // Now it starts, and keeps the shard count it started with.
     await expect(t.instance.store.checkShards()).resolves.toBeUndefined();

@@ -112,6 +112,24 @@ describe('subscribe_msg_sent_event, end to end', () => {
     expect(await reports({ result: 'delivered', error_code: '0' })).toBe(1);
   });
 
+  it("finds a send by its msgid link in the user's shard, and by a link of the layout before it", async () => {
+    const moved = await deliveredReminder('linked in the shard');
+    const { keys } = t.instance;
+    const link = await t.redis.get(keys.msgid(openid, moved.msgid));
+    expect(link).toMatch(new RegExp(`^${moved.id}:\\d+$`));
+    expect(await t.redis.pTTL(keys.msgid(openid, moved.msgid))).toBeGreaterThan(6 * 86_400_000);
+    // A link written by an earlier version under its old name, until it expires.
+    const older = await deliveredReminder('linked the old way');
+    const occurrence = present(await t.redis.get(keys.msgid(openid, older.msgid)), 'the link');
+    await t.redis.del(keys.msgid(openid, older.msgid));
+    await t.redis.set(keys.legacyMsgid(older.msgid), occurrence, { EX: 60 });
+
+    await report(moved.msgid, '10605', 'fail');
+    await report(older.msgid, '10605', 'fail');
+    expect((await reminder(moved.id)).status).toBe('failed');
+    expect((await reminder(older.id)).status).toBe('failed');
+  });
+
   it('counts a second failure report for the same msgid once', async () => {
     const { id, msgid } = await deliveredReminder('reported twice');
     const [before, metricBefore] = [

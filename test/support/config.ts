@@ -36,6 +36,8 @@ export function testConfig(overrides: ConfigOverrides = {}): Config {
     // Tests send hundreds of messages to one user; the cap's own tests set it low.
     userDailySendLimit: 100_000,
     retentionDays: 30,
+    // TIXING_TEST_WAIT_REPLICAS=1 with TIXING_TEST_REDIS=cluster: every write WAITs for a replica.
+    redisWaitReplicas: Number(process.env.TIXING_TEST_WAIT_REPLICAS ?? 0),
     ...rest,
     wx: {
       appId: TEST_APPID,

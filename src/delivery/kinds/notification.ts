@@ -5,6 +5,8 @@ import type {
   NotificationFinish,
   NotificationStore,
 } from '../../store/notification-store';
+import { shardOf } from '../../store/notification-store';
+import type { Replication } from '../../store/replication';
 import { renderTemplateData, type TemplateCatalog } from '../../wechat/templates';
 import { Batcher } from '../batch';
 import type { OccurrenceKind, OccurrenceRecord, Outgoing } from '../occurrence-kind';
@@ -35,12 +37,22 @@ export class NotificationOccurrences implements OccurrenceKind<Notification> {
     private readonly catalog: TemplateCatalog,
     // Told each outcome recorded (a notice's progress series); not awaited: a send never waits on it.
     private readonly onRecorded?: (n: Notification, outcome: Outcome, at: number) => Promise<void>,
+    // REDIS_WAIT_REPLICAS: outcomes confirmed on the replicas (re-recorded after a failover lost them).
+    replication?: Replication,
   ) {
     this.attempts = new Batcher<{ id: string; attempt: DeliveryAttempt }, void>(async (inputs) => {
       await store.appendDeliveries(inputs);
       return [];
     });
-    this.finishes = new Batcher((inputs) => store.finishMany(inputs));
+    this.finishes = new Batcher((inputs) =>
+      replication
+        ? replication.reapplied('notification outcomes', () => store.finishMany(inputs))
+        : store.finishMany(inputs),
+    );
+  }
+
+  claimGroup(id: string): number {
+    return shardOf(id);
   }
 
   async claim(id: string, slot: number, owner: string, leaseMs: number): Promise<Notification | null> {
@@ -94,6 +106,7 @@ export class NotificationOccurrences implements OccurrenceKind<Notification> {
       lastResult: record.lastResult,
       now: record.now,
       msgid: record.msgid,
+      openid: n.openid,
       attempt: record.attempt,
     });
     if (recorded === 'ok') void this.onRecorded?.(n, record.outcome, record.now);

@@ -1,6 +1,7 @@
 import type { DeliveryAttempt } from '../../domain/reminder';
 import { latestOccurrenceAtOrBefore, nextOccurrence } from '../../scheduler/recurrence';
 import type { ClaimedReminder, ClaimResult, FinishInput, ReminderStore } from '../../store/reminder-store';
+import type { Replication } from '../../store/replication';
 import { renderTemplateData, type TemplateCatalog } from '../../wechat/templates';
 import { Batcher } from '../batch';
 import type { OccurrenceKind, OccurrenceRecord, Outgoing } from '../occurrence-kind';
@@ -13,6 +14,8 @@ import type { OccurrenceKind, OccurrenceRecord, Outgoing } from '../occurrence-k
  * in one), recurring by their `repeat` rule in their zone, rendered by the template catalogue. A
  * claim reads only the fields a send needs (ClaimedReminder).
  */
+const RECORD_WINDOW_MS = 2;
+
 export class ReminderOccurrences implements OccurrenceKind<ClaimedReminder> {
   readonly name = 'reminder';
   // One claim batcher per lease (the script takes one lease for all).
@@ -24,18 +27,32 @@ export class ReminderOccurrences implements OccurrenceKind<ClaimedReminder> {
   constructor(
     private readonly store: Pick<
       ReminderStore,
-      'claimMany' | 'extendClaim' | 'releaseClaim' | 'appendDeliveries' | 'finishMany'
+      'shardOf' | 'claimMany' | 'extendClaim' | 'releaseClaim' | 'appendDeliveries' | 'finishMany'
     >,
     private readonly catalog: TemplateCatalog,
+    // REDIS_WAIT_REPLICAS: outcomes confirmed on the replicas (re-recorded after a failover lost them).
+    private readonly replication?: Replication,
   ) {}
 
   private readonly attempts = new Batcher<{ id: string; attempt: DeliveryAttempt }, void>(async (inputs) => {
     await this.store.appendDeliveries(inputs);
     return [];
   });
-  private readonly finishes = new Batcher<FinishInput, 'ok' | 'lost' | 'retimed'>((inputs) =>
-    this.store.finishMany(inputs),
+  // Outcomes wait up to RECORD_WINDOW_MS for others of their shard: sends answered around the same
+  // time (a chunk claimed together) are recorded in one call. It widens by as much the window of
+  // the one duplicate a crash may cause (WeChat answered, outcome not yet written).
+  private readonly finishes = new Batcher<FinishInput, 'ok' | 'lost' | 'retimed'>(
+    (inputs) =>
+      this.replication
+        ? this.replication.reapplied('reminder outcomes', () => this.store.finishMany(inputs))
+        : this.store.finishMany(inputs),
+    128,
+    RECORD_WINDOW_MS,
   );
+
+  claimGroup(id: string): number {
+    return this.store.shardOf(id);
+  }
 
   async claim(id: string, slot: number, owner: string, leaseMs: number): Promise<ClaimedReminder | null> {
     let batcher = this.claims.get(leaseMs);

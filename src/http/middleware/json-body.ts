@@ -19,10 +19,20 @@ export function jsonBody(options: { except?: string[] } = {}) {
       ctx.state.body = {};
       return next();
     }
-    if (!ctx.is('application/json', '+json')) throw unsupportedMediaType();
+    if (!isJson(ctx)) throw unsupportedMediaType();
     ctx.state.body = parseJsonObject(await readBodyText(ctx, { limit: BODY_LIMIT_BYTES }));
     await next();
   };
+}
+
+/** The common spelling first (no media-type parse per request), then every other JSON type. */
+function isJson(ctx: AppContext): boolean {
+  const type = ctx.get('Content-Type');
+  return (
+    type === 'application/json' ||
+    type === 'application/json; charset=utf-8' ||
+    !!ctx.is('application/json', '+json')
+  );
 }
 
 /**
@@ -41,7 +51,8 @@ export function parseJsonObject(text: string): unknown {
   if (typeof value !== 'object' || value === null) {
     throw bodyNotObject();
   }
-  const poisoned = protoKeyPaths(value);
+  // A key spells __proto__ in the text, or hides it in \u escapes: any other body has none.
+  const poisoned = text.includes('__proto__') || text.includes('\\u') ? protoKeyPaths(value) : [];
   if (poisoned.length > 0) {
     throw invalidRequest(
       poisoned.map((path) => ({ path, message: `${path} is not allowed: __proto__ is not a field name` })),

@@ -18,8 +18,8 @@ export function requestContext(options: { logger: Logger }) {
   return async function requestContextMiddleware(ctx: AppContext, next: Next): Promise<void> {
     const incoming = ctx.get('X-Request-Id');
     const requestId = REQUEST_ID.test(incoming) ? incoming : randomUUID();
-    ctx.state.requestId = requestId;
-    bindLog(ctx.state, logger, requestId);
+    // One class for every request's state rather than a property defined on each (a slow path in V8).
+    ctx.state = Object.assign(new RequestState(logger, requestId), ctx.state) as AppState;
     ctx.set('X-Request-Id', requestId);
     const started = performance.now();
     try {
@@ -40,14 +40,23 @@ export function requestContext(options: { logger: Logger }) {
   };
 }
 
-function bindLog(state: AppState, logger: Logger, requestId: string): void {
-  let child: Logger | undefined;
-  Object.defineProperty(state, 'log', {
-    configurable: true,
-    enumerable: true,
-    get: () => (child ??= logger.child({ reqId: requestId })),
-    set: (value: Logger) => {
-      child = value;
-    },
-  });
+/**
+ * A request's state: `log` is the request's child logger, made on first read (a pino child costs
+ * more than the request's one line, and most requests log nothing else), or what a route set.
+ */
+class RequestState implements Pick<AppState, 'requestId' | 'log'> {
+  private child: Logger | undefined;
+
+  constructor(
+    private readonly logger: Logger,
+    readonly requestId: string,
+  ) {}
+
+  get log(): Logger {
+    return (this.child ??= this.logger.child({ reqId: this.requestId }));
+  }
+
+  set log(value: Logger) {
+    this.child = value;
+  }
 }

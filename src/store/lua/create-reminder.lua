@@ -7,14 +7,16 @@
 -- stores nothing new; a user never has more than ARGV[2] pending reminders; an id is handed out
 -- once, and only to the create that stores it. With ARGV[5] the schedule change is published here, in
 -- the same round trip as the write and only if it happened (the scheduler's upsert event,
--- src/scheduler/scheduler.ts; a channel is not a key).
+-- src/scheduler/scheduler.ts; a channel is not a key). A create answers the grants the user has
+-- left for its template too (the create's `quota` hint), read beside the write.
 -- KEYS: 1 the shard's id counter, 2 reminder hash (for the expected id), 3 user reminders zset,
---       4 user pending set, 5 the shard's due zset, 6 idempotency key (only with an Idempotency-Key)
+--       4 user pending set, 5 the shard's due zset, 6 the user's grant ledger, 7 idempotency key
+--       (only with an Idempotency-Key)
 -- ARGV: 1 the expected seq, 2 pending limit, 3 idempotency TTL seconds, 4 nextFireAt ms,
---       5 schedule events channel (or ''), 6 id of the expected seq, 7.. field/value pairs of the
---       hash (without id)
--- Returns {'ok', id} | {'duplicate', first id} | {'limit', ''} | {'retry', the counter's seq}.
-local idem = KEYS[6]
+--       5 schedule events channel (or ''), 6 id of the expected seq, 7 template id, 8.. field/value
+--       pairs of the hash (without id)
+-- Returns {'ok', id, grants left} | {'duplicate', first id} | {'limit', ''} | {'retry', the counter's seq}.
+local idem = KEYS[7]
 if idem then
   local first = redis.call('GET', idem)
   if first then return {'duplicate', first} end
@@ -25,7 +27,7 @@ if current + 1 ~= tonumber(ARGV[1]) then return {'retry', tostring(current)} end
 redis.call('INCR', KEYS[1])
 local id = ARGV[6]
 local fields = {'id', id}
-for i = 7, #ARGV do fields[#fields + 1] = ARGV[i] end
+for i = 8, #ARGV do fields[#fields + 1] = ARGV[i] end
 redis.call('HSET', KEYS[2], unpack(fields))
 redis.call('ZADD', KEYS[3], id, id) -- score = id: ids grow with creation, and page cursors need unique scores
 redis.call('SADD', KEYS[4], id)
@@ -34,4 +36,4 @@ if idem then redis.call('SET', idem, id, 'EX', tonumber(ARGV[3])) end
 if ARGV[5] ~= '' then
   redis.call('PUBLISH', ARGV[5], '{"op":"upsert","id":"' .. id .. '","fireAt":' .. ARGV[4] .. '}')
 end
-return {'ok', id}
+return {'ok', id, redis.call('HGET', KEYS[6], ARGV[7]) or '0'}
