@@ -10,6 +10,8 @@ import type { Outcome } from './outcome';
 import { ClaimQueue } from './claim-queue';
 import { planOccurrence } from './plan';
 
+// An occurrence whose claim another instance took over: its new holder sends and records it.
+const LOST: Ended = { status: 'lost', errcode: null, errmsg: 'claim lost', msgid: null, last: null };
 // How an occurrence ends that is given back untouched, to be sent later (a pause, a stop).
 const PAUSED: Ended = {
   status: 'paused',
@@ -329,6 +331,13 @@ export class DeliveryPipeline {
       // instance takes it at once; a pause's: it is retried when sends resume).
       await admission.giveBack(admitted.ticket);
       return PAUSED;
+    }
+    // Claimed ahead and held up (a stalled event loop, a slow Redis): a lease past half its time is
+    // renewed before the call, so that it cannot run out while WeChat answers and another
+    // instance take the occurrence over and send it again. Lost meanwhile: nothing goes out here.
+    if (this.now() > o.leaseUntil - this.terms.leaseMs / 2 && !(await o.keepClaim())) {
+      await admission.giveBack(admitted.ticket);
+      return LOST;
     }
     // A message that did not go out costs the user neither a grant nor a send of the day.
     let outcome: SendOutcome;

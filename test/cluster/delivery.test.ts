@@ -1,7 +1,7 @@
 import type { WeChatSandbox } from '../../src/sandbox/wechat-sandbox';
 import { requestReload } from '../../src/scheduler/scheduler';
 import { data, type ReminderView } from '../support/api-types';
-import { TestCluster } from '../support/cluster';
+import { onTestCluster, type TestCluster } from '../support/cluster';
 import {
   afterSweeps,
   api,
@@ -25,14 +25,9 @@ const TUNING = {
 const env = useSandbox();
 let cluster: TestCluster;
 let sandbox: WeChatSandbox;
-
-beforeAll(async () => {
-  cluster = await TestCluster.start();
+onTestCluster((started) => {
+  cluster = started;
   ({ sandbox } = env);
-}, 60_000);
-
-afterAll(async () => {
-  await cluster?.stop();
 });
 
 function start(redisPrefix = uniquePrefix()): Promise<TestInstance> {

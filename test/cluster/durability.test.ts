@@ -1,6 +1,6 @@
 import type { WeChatSandbox } from '../../src/sandbox/wechat-sandbox';
 import { userShardOf } from '../../src/store/keys';
-import { TestCluster } from '../support/cluster';
+import { onTestCluster, type TestCluster } from '../support/cluster';
 import { api, bearer, login, uniquePrefix, useSandbox, waitFor, type TestInstance } from '../support/harness';
 
 // REDIS_WAIT_REPLICAS=1 on a real 3 + 3 cluster: a create answered 201 has reached a replica
@@ -11,14 +11,9 @@ const TUNING = { backoffBaseMs: 20, sweepIntervalMs: 200, leaseMs: 3000, drainTi
 const env = useSandbox();
 let cluster: TestCluster;
 let sandbox: WeChatSandbox;
-
-beforeAll(async () => {
-  cluster = await TestCluster.start();
+onTestCluster((started) => {
+  cluster = started;
   ({ sandbox } = env);
-}, 60_000);
-
-afterAll(async () => {
-  await cluster?.stop();
 });
 
 const start = (redisPrefix = uniquePrefix()): Promise<TestInstance> =>

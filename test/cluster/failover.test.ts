@@ -1,6 +1,6 @@
 import type { WeChatSandbox } from '../../src/sandbox/wechat-sandbox';
 import { nodeClients } from '../../src/store/redis';
-import { TestCluster } from '../support/cluster';
+import { onTestCluster, type TestCluster } from '../support/cluster';
 import { uniquePrefix, useSandbox, waitFor, type TestInstance } from '../support/harness';
 
 // A master killed (kill -9) in the middle of a spike, its replica promoted by the cluster: every
@@ -18,14 +18,9 @@ const COUNT = 1000;
 const env = useSandbox();
 let cluster: TestCluster;
 let sandbox: WeChatSandbox;
-
-beforeAll(async () => {
-  cluster = await TestCluster.start();
+onTestCluster((started) => {
+  cluster = started;
   ({ sandbox } = env);
-}, 60_000);
-
-afterAll(async () => {
-  await cluster?.stop();
 });
 
 it('sends every reminder of a spike after a master is killed mid-spike, by itself', async () => {
