@@ -85,14 +85,14 @@ export class DeliveryPipeline {
       now: this.now,
       abandoned: false,
     };
-    // A queue of due occurrences is claimed a little ahead of the sends (half the send slots), a
+    // A queue of due occurrences is claimed a little ahead of the sends (a quarter of the send slots), a
     // chunk of one claim group (a shard) at a time in one script call, and admitted (grant, daily
     // allowance) as it is claimed, in one call per chunk too: a slot that frees goes straight on
     // to an admitted occurrence instead of first waiting for two round trips. A claim taken
     // ahead is held only until a slot frees (milliseconds); one an instance dies holding is taken
     // over after its lease like any other, never sent twice: nothing was sent for it. Kept small
     // so that instances sharing a spike still share it.
-    this.ahead = Math.ceil(options.concurrency / 2);
+    this.ahead = Math.ceil(options.concurrency / 4);
     this.chunk = Math.ceil(this.ahead / 2);
     for (const kind of options.kinds) this.register(kind);
     this.first = options.kinds[0]?.name ?? '';
