@@ -24,7 +24,7 @@ export class Batcher<I, O> {
         if (this.windowMs > 0) laterBy(() => this.flush(), this.windowMs);
         else later(() => this.flush());
       } else if (waiting === this.maxBatch && this.windowMs > 0) {
-        this.flush(); // full: no reason to wait out the window (its timer then finds nothing)
+        this.flush(); // full: no reason to wait out the window (its timer may then flush the next batch early: harmless)
       }
     });
   }
