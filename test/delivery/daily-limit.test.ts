@@ -36,10 +36,12 @@ describe('USER_DAILY_SEND_LIMIT', () => {
     const t = await start();
     const alice = await login(t, 'alice#1');
     const bob = await login(t, 'bob#1');
-    const at = Date.now() + 400;
-    const ids = [];
-    for (let i = 1; i <= 5; i += 1) ids.push(await createReminder(t, alice, `alice ${i}`, at));
-    const bobs = await createReminder(t, bob, 'bob 1', at);
+    // A second ahead and created together, so that none is refused as past on a loaded machine.
+    const at = Date.now() + 1000;
+    const [bobs, ...ids] = await Promise.all([
+      createReminder(t, bob, 'bob 1', at),
+      ...[1, 2, 3, 4, 5].map((i) => createReminder(t, alice, `alice ${i}`, at)),
+    ]);
 
     const views = await Promise.all(ids.map((id) => settled(t, alice, id)));
     const byStatus = views.map((v) => v.status).sort();
@@ -81,9 +83,10 @@ describe('USER_DAILY_SEND_LIMIT', () => {
     const refused = await createReminder(t, alice, 'refused');
     expect((await settled(t, alice, refused)).status).toBe('failed');
 
-    const at = Date.now() + 300;
-    const ids = [];
-    for (let i = 1; i <= LIMIT + 1; i += 1) ids.push(await createReminder(t, alice, `after ${i}`, at));
+    const at = Date.now() + 1000;
+    const ids = await Promise.all(
+      Array.from({ length: LIMIT + 1 }, (_, i) => createReminder(t, alice, `after ${i + 1}`, at)),
+    );
     const views = await Promise.all(ids.map((id) => settled(t, alice, id)));
     // The refused send did not count: the limit's three messages all went out.
     expect(views.map((v) => v.status).sort()).toEqual(['rate_limited', 'sent', 'sent', 'sent']);

@@ -3,8 +3,10 @@ import { login, uniquePrefix, useSandbox, waitFor, type TestInstance } from '../
 import { createReminder, FAST_TUNING, getReminder, settled } from './delivery-helpers';
 
 // Two instances of one deployment: a 45009 seen by one must stop the other too. Backoff is
-// 50–100 ms so that two sends fired together both reach the sandbox before either retries.
-const TUNING = { ...FAST_TUNING, backoffBaseMs: 100 };
+// 50–100 ms so that two sends fired together both reach the sandbox before either retries. The
+// pause lasts 3 s so that reminders created during it, a second ahead, are still due inside it
+// on a loaded machine (creates there have taken over 200 ms each).
+const TUNING = { ...FAST_TUNING, backoffBaseMs: 100, pauseMs: 3000 };
 const env = useSandbox();
 let sandbox: WeChatSandbox;
 let a: TestInstance;
@@ -42,17 +44,18 @@ describe("WeChat's daily send quota (45009)", () => {
     const ends = await pauseEnd();
     // WeChat would take sends again at once: only the pause keeps them back.
     sandbox.faults.quotaExceeded = false;
-    expect(ends - pausedAt).toBeGreaterThan(FAST_TUNING.pauseMs - 500);
+    expect(ends - pausedAt).toBeGreaterThan(TUNING.pauseMs - 500);
 
-    const soon = Date.now() + 200; // due while paused
-    const later = [
-      await createReminder(b, auth, 'second', soon),
-      await createReminder(a, auth, 'third', soon),
-    ];
+    const soon = Date.now() + 1000; // due while paused
+    expect(soon).toBeLessThan(ends);
+    const later = await Promise.all([
+      createReminder(b, auth, 'second', soon),
+      createReminder(a, auth, 'third', soon),
+    ]);
     for (const id of [first, ...later]) expect((await getReminder(a, auth, id)).status).toBe('pending');
 
-    const views = await Promise.all([first, ...later].map((id) => settled(a, auth, id, 5000)));
-    expect(Date.now() - pausedAt).toBeGreaterThanOrEqual(FAST_TUNING.pauseMs - 50);
+    const views = await Promise.all([first, ...later].map((id) => settled(a, auth, id, 10_000)));
+    expect(Date.now() - pausedAt).toBeGreaterThanOrEqual(TUNING.pauseMs - 50);
     // Nothing reached WeChat while paused: the one call before the pause met 45009, and WeChat
     // accepted each of the three (whichever instance sent it) only after the pause's end.
     for (const m of sandbox.sent) expect(m.at).toBeGreaterThanOrEqual(ends - 50);
@@ -71,12 +74,12 @@ describe("WeChat's daily send quota (45009)", () => {
   it('stops a send that is backing off from retrying into the pause', async () => {
     // Two sends at the same moment: one meets -1 and backs off, the other 45009 meanwhile.
     sandbox.faults.next = [{ errcode: -1 }, { errcode: 45009 }];
-    const at = Date.now() + 300;
-    const ids = [await createReminder(a, auth, 'busy', at), await createReminder(a, auth, 'quota', at)];
+    const at = Date.now() + 1000;
+    const ids = await Promise.all([createReminder(a, auth, 'busy', at), createReminder(a, auth, 'quota', at)]);
     await waitFor(() => sandbox.stats.sendCalls >= 2, { what: 'both first answers' });
     const ends = await pauseEnd();
 
-    const views = await Promise.all(ids.map((id) => settled(a, auth, id, 5000)));
+    const views = await Promise.all(ids.map((id) => settled(a, auth, id, 10_000)));
     expect(views.map((v) => v.status)).toEqual(['sent', 'sent']);
     expect(sandbox.sent).toHaveLength(2);
     // The busy one did not retry into the pause: its retry, like the paused send, came after it.
