@@ -31,7 +31,10 @@ export interface OutcomeEvent {
 
 export interface PipelineOptions {
   kinds: OccurrenceKind<unknown>[]; // the first is the one `fire` (the scheduler's onFire) submits to
-  sender: Pick<MessageSender, 'prepare' | 'send' | 'pausedHere' | 'notePause' | 'pauseWindow'>;
+  sender: Pick<
+    MessageSender,
+    'prepare' | 'send' | 'pausedHere' | 'notePause' | 'pauseWindow' | 'freshPauseWindow'
+  >;
   admission: Pick<Admission, 'admit' | 'giveBack'>; // grant, daily allowance, pause: src/delivery/admission.ts
   logger: Logger;
   instanceId: string;
@@ -85,14 +88,14 @@ export class DeliveryPipeline {
       now: this.now,
       abandoned: false,
     };
-    // A queue of due occurrences is claimed a little ahead of the sends (a quarter of the send slots), a
+    // A queue of due occurrences is claimed a little ahead of the sends (half as many as the send slots), a
     // chunk of one claim group (a shard) at a time in one script call, and admitted (grant, daily
     // allowance) as it is claimed, in one call per chunk too: a slot that frees goes straight on
     // to an admitted occurrence instead of first waiting for two round trips. A claim taken
     // ahead is held only until a slot frees (milliseconds); one an instance dies holding is taken
     // over after its lease like any other, never sent twice: nothing was sent for it. Kept small
     // so that instances sharing a spike still share it.
-    this.ahead = Math.ceil(options.concurrency / 4);
+    this.ahead = Math.ceil(options.concurrency / 2);
     this.chunk = Math.ceil(this.ahead / 2);
     for (const kind of options.kinds) this.register(kind);
     this.first = options.kinds[0]?.name ?? '';
@@ -227,29 +230,28 @@ export class DeliveryPipeline {
     this.pump();
   }
 
-  /** Resolves once `o` may send (fewer than `concurrency` are sending), and holds the slot. */
-  private async sendSlot(o: Occurrence): Promise<void> {
-    if (this.sending < this.options.concurrency) {
-      this.sending += 1;
-    } else {
-      await new Promise<void>((resolve) =>
-        this.slotWaiters.push(() => {
-          this.sending += 1;
-          resolve();
-        }),
-      );
-    }
-    o.stage = 'sending';
+  /** Resolves once a send slot is free for the caller, holding it (every slot was taken when called). */
+  private slotFreed(): Promise<void> {
+    return new Promise<void>((resolve) =>
+      this.slotWaiters.push(() => {
+        this.sending += 1;
+        resolve();
+      }),
+    );
   }
 
   private async send(o: Occurrence, item: unknown): Promise<void> {
     const { kind, id, slot } = o;
+    const { sender } = this.options;
+    // The window read within the last second costs no await (a spike plans thousands a second).
+    const fresh = sender.freshPauseWindow(); // null: no pause lately; undefined: ask Redis
+    const window = fresh !== undefined ? fresh : await sender.pauseWindow();
     const now = this.now();
     const { sendAt, next, deadline, missed } = planOccurrence({
       slot,
       now,
       graceMs: this.options.graceMs,
-      window: await this.options.sender.pauseWindow(),
+      window,
       nextSlot: (after) => kind.nextSlot(item, after),
       latestSlot: (at, notBefore) => kind.latestSlot(item, at, notBefore),
     });
@@ -270,7 +272,7 @@ export class DeliveryPipeline {
     const { status, errcode, msgid, last } = outcome;
     const finishedAt = this.now();
     const lastResult: LastResult = {
-      at: new Date(finishedAt).toISOString(),
+      at: last.at, // the ending attempt's answer, a moment ago
       errcode,
       errmsg: outcome.errmsg,
       msgid,
@@ -324,7 +326,10 @@ export class DeliveryPipeline {
       case 'ok':
         break;
     }
-    await this.sendSlot(o);
+    if (this.sending < this.options.concurrency)
+      this.sending += 1; // a free slot: no await
+    else await this.slotFreed();
+    o.stage = 'sending';
     if (!this.accepting || sender.pausedHere) {
       // A stop began, or another send met a 45009, while this one waited for its slot: nothing
       // goes out; what it was admitted with and its claim are given back (a stop's: another

@@ -8,6 +8,11 @@ export async function perShard<I, O>(
   shard: (item: I) => number,
   run: (shard: number, items: I[]) => Promise<O[]>,
 ): Promise<O[]> {
+  // Most batches are of one shard already (the pipeline claims a shard's chunk at a time).
+  const first = items.length > 0 ? shard(items[0] as I) : 0;
+  if (items.every((item, i) => i === 0 || shard(item) === first)) {
+    return items.length === 0 ? [] : run(first, items as I[]);
+  }
   const groups = new Map<number, number[]>();
   items.forEach((item, i) => {
     const s = shard(item);

@@ -115,10 +115,16 @@ export class MessageSender {
    */
   async pauseWindow(): Promise<PauseWindow | null> {
     const now = this.now();
-    if (this.window && now - this.window.readAt < PAUSE_WINDOW_CACHE_MS) return this.window.value;
+    const fresh = this.freshPauseWindow(now);
+    if (fresh !== undefined) return fresh;
     const value = await this.options.pauses.window();
     this.window = { value, readAt: now };
     return value;
+  }
+
+  /** The pause window as last read when that read is recent enough to trust, else undefined (ask `pauseWindow`). */
+  freshPauseWindow(now = this.now()): PauseWindow | null | undefined {
+    return this.window && now - this.window.readAt < PAUSE_WINDOW_CACHE_MS ? this.window.value : undefined;
   }
 
   /**

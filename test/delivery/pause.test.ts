@@ -75,7 +75,10 @@ describe("WeChat's daily send quota (45009)", () => {
     // Two sends at the same moment: one meets -1 and backs off, the other 45009 meanwhile.
     sandbox.faults.next = [{ errcode: -1 }, { errcode: 45009 }];
     const at = Date.now() + 1000;
-    const ids = await Promise.all([createReminder(a, auth, 'busy', at), createReminder(a, auth, 'quota', at)]);
+    const ids = await Promise.all([
+      createReminder(a, auth, 'busy', at),
+      createReminder(a, auth, 'quota', at),
+    ]);
     await waitFor(() => sandbox.stats.sendCalls >= 2, { what: 'both first answers' });
     const ends = await pauseEnd();
 

@@ -15,12 +15,17 @@ for i = 1, #KEYS / 2 do
   local quota, counter, template = KEYS[2 * i - 1], KEYS[2 * i], ARGV[3 + i]
   if grants and tonumber(redis.call('HGET', quota, template) or '0') < 1 then
     out[i] = 0
-  elseif tonumber(redis.call('GET', counter) or '0') >= limit then
-    out[i] = -1
   else
-    if grants then redis.call('HINCRBY', quota, template, -1) end
-    if redis.call('INCR', counter) == 1 then redis.call('EXPIRE', counter, ttl) end
-    out[i] = 1
+    -- Counted first and taken back past the limit: one command for the send that goes out.
+    local sent = redis.call('INCR', counter)
+    if sent == 1 then redis.call('EXPIRE', counter, ttl) end
+    if sent > limit then
+      redis.call('DECR', counter)
+      out[i] = -1
+    else
+      if grants then redis.call('HINCRBY', quota, template, -1) end
+      out[i] = 1
+    end
   end
 end
 return out

@@ -14,7 +14,8 @@ for i = 1, (#KEYS - 1) / 2 do
   local hash, claim = KEYS[2 * i], KEYS[2 * i + 1]
   local a = 2 + n + 3 * (i - 1)
   local id, slot, owner = ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]
-  local state = redis.call('HMGET', hash, 'status', 'nextFireAt')
+  -- One read for the state and the fields a send needs (most claims succeed).
+  local state = redis.call('HMGET', hash, 'status', 'nextFireAt', unpack(fields))
   local score = nil
   if state[1] == 'pending' then score = redis.call('ZSCORE', KEYS[1], id) end
   if not score or tonumber(score) ~= tonumber(slot) then
@@ -25,7 +26,9 @@ for i = 1, (#KEYS - 1) / 2 do
     -- Keep the hash in step with the index (an operator may have moved the score by hand); a
     -- write only when it is not.
     if state[2] ~= slot then redis.call('HSET', hash, 'nextFireAt', slot) end
-    out[i] = {'ok', redis.call('HMGET', hash, unpack(fields))}
+    local got = {}
+    for f = 1, n do got[f] = state[2 + f] end
+    out[i] = {'ok', got}
   end
 end
 return out

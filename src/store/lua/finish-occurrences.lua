@@ -18,6 +18,7 @@
 local kept = tonumber(ARGV[1])
 local linkTtl = ARGV[2]
 local out = {}
+local tallies = {} -- stats hash → outcome → count: one HINCRBY per outcome and day for the batch
 for i = 1, (#KEYS - 1) / 6 do
   local k, a = 6 * (i - 1) + 1, 9 * (i - 1) + 2
   local hash, claim, pending, stats = KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[k + 4]
@@ -30,7 +31,9 @@ for i = 1, (#KEYS - 1) / 6 do
   else
     redis.call('DEL', claim)
     redis.call('HINCRBY', hash, 'fireCount', 1)
-    redis.call('HINCRBY', stats, outcome, 1)
+    local counts = tallies[stats]
+    if not counts then counts = {}; tallies[stats] = counts end
+    counts[outcome] = (counts[outcome] or 0) + 1
     local score = redis.call('ZSCORE', KEYS[1], id)
     if not score or tonumber(score) ~= tonumber(slot) then
       redis.call('HSET', hash, 'lastResult', ARGV[a + 5], 'updatedAt', ARGV[a + 7])
@@ -46,5 +49,8 @@ for i = 1, (#KEYS - 1) / 6 do
       out[i] = 'ok'
     end
   end
+end
+for stats, counts in pairs(tallies) do
+  for outcome, count in pairs(counts) do redis.call('HINCRBY', stats, outcome, count) end
 end
 return out
