@@ -144,7 +144,10 @@ export const DRAIN_TIMEOUT_MS = 10_000;
  * Timings that tests, drills and benchmarks shorten. Each is an option of the class that uses it,
  * whose option type documents its unit and default; renamed ones say whose they are.
  */
-export type InstanceTuning = Pick<SchedulerOptions, 'horizonMs' | 'sweepIntervalMs' | 'retentionIntervalMs'> &
+export type InstanceTuning = Pick<
+  SchedulerOptions,
+  'horizonMs' | 'sweepIntervalMs' | 'retentionIntervalMs' | 'fullSweepEvery'
+> &
   Pick<PipelineOptions, 'leaseMs'> &
   Pick<MessageSenderOptions, 'backoffBaseMs' | 'pauseMs'> &
   Pick<MetricsOptions, 'processMetrics'> & {
@@ -318,6 +321,7 @@ export class Instance {
       now,
       horizonMs: tuning.horizonMs,
       sweepIntervalMs: tuning.sweepIntervalMs,
+      fullSweepEvery: tuning.fullSweepEvery,
       onSweep: (event) => this.metrics.observeSweep(event),
       retention: new Retention({
         store: this.store,

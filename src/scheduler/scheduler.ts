@@ -18,10 +18,21 @@ export interface SchedulerOptions {
   horizonMs?: number; // occurrences held as timers, default 15 min
   sweepIntervalMs?: number; // how often the due index is re-read, default 2000
   sliceLimit?: number; // most occurrences read per sweep, default 50,000
+  fullSweepEvery?: number; // every how many sweeps one reads the whole horizon, default 15 (the others: the near part)
   onSweep?: (event: { durationMs: number; ok: boolean }) => void; // metrics hook
   retention?: Pick<Retention, 'run'>; // RETENTION_DAYS purge, run from the sweep
   retentionIntervalMs?: number; // least time between two retention runs of this instance, default 2 min
 }
+
+// Most sweeps re-read only the near part of the due index (what is due within this many sweep
+// intervals, and at least NEAR_MIN_MS): each occurrence still enters the registry well before it is
+// due, whatever pub/sub missed. Every FULL_SWEEP_EVERY-th sweep re-reads the whole horizon, which
+// drops timers of reminders changed far ahead while an event was lost (a stale timer's claim finds
+// nothing to send meanwhile). Before, every sweep read the whole horizon: 10,000 reminders due at
+// 08:30 were read in full every 2 s from 08:15 on, by every instance.
+const NEAR_SWEEPS = 5;
+const NEAR_MIN_MS = 10_000;
+const FULL_SWEEP_EVERY = 15;
 
 // create-reminder.lua publishes the upsert event itself, spelled out by hand: keep the two alike.
 type ScheduleEvent =
@@ -48,10 +59,14 @@ export class Scheduler {
   private lastPurge = -Infinity; // performance.now() of the last retention run
   private readonly now: () => number;
   private readonly horizonMs: number;
+  private readonly nearMs: number; // what a near sweep reads: the next nearMs of the due index
+  private sweeps = 0;
 
   constructor(private readonly options: SchedulerOptions) {
     this.now = options.now ?? Date.now;
     this.horizonMs = options.horizonMs ?? 15 * 60_000;
+    const nearMs = Math.max(NEAR_SWEEPS * (options.sweepIntervalMs ?? 2000), NEAR_MIN_MS);
+    this.nearMs = Math.min(this.horizonMs, nearMs);
     this.registry = new ScheduleRegistry({
       onFire: options.onFire,
       now: this.now,
@@ -102,10 +117,13 @@ export class Scheduler {
     await unsubscribe?.();
   }
 
-  /** Diffs the registry against the due index (start, sweep, reload-jobs). */
-  async reconcile(): Promise<ReconcileCounts> {
+  /**
+   * Diffs the registry against the due index up to `spanMs` from now (start and reload-jobs: the
+   * whole horizon; a sweep: the near part, or the whole horizon every FULL_SWEEP_EVERY-th time).
+   */
+  async reconcile(spanMs = this.horizonMs): Promise<ReconcileCounts> {
     const limit = this.options.sliceLimit ?? 50_000;
-    const windowEnd = this.now() + this.horizonMs;
+    const windowEnd = this.now() + spanMs;
     const slice = await this.options.store.dueSlice(windowEnd, limit);
     const wanted = new Map(slice.map((e) => [e.id, e.fireAt] as const));
     // A truncated slice only speaks for the range it covers.
@@ -133,7 +151,10 @@ export class Scheduler {
     const report = (ok: boolean) => this.options.onSweep?.({ durationMs: performance.now() - started, ok });
     // While Redis is away the sweep fails quietly; the timers already held keep firing, and the
     // first sweep after Redis returns picks up every occurrence whose claim failed meanwhile.
-    this.sweeping = this.reconcile().then(
+    this.sweeps += 1;
+    const full = this.sweeps % (this.options.fullSweepEvery ?? FULL_SWEEP_EVERY) === 0;
+    const span = full ? this.horizonMs : this.nearMs;
+    this.sweeping = this.reconcile(span).then(
       (counts) => {
         report(true);
         return counts;
