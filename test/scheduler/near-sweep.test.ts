@@ -3,7 +3,7 @@ import { afterSweeps, useSandbox, waitFor, type TestInstance } from '../support/
 // The sweep is the safety net under pub/sub: here two reminders are re-timed in Redis with no
 // event (as an edit whose message was lost in a reconnect). A sweep reads the near part of the due
 // index (10 s at least); the whole 15-minute horizon only every `fullSweepEvery`-th sweep.
-// docs/architecture.md#the-schedule
+// docs/architecture.md#only-a-short-horizon-is-held-in-memory
 const env = useSandbox();
 const SWEEP_MS = 100;
 
