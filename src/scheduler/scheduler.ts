@@ -30,8 +30,8 @@ export interface SchedulerOptions {
 // drops timers of reminders changed far ahead while an event was lost (a stale timer's claim finds
 // nothing to send meanwhile). Before, every sweep read the whole horizon: 10,000 reminders due at
 // 08:30 were read in full every 2 s from 08:15 on, by every instance.
-const NEAR_SWEEPS = 5;
-const NEAR_MIN_MS = 10_000;
+const NEAR_SWEEPS = 3;
+const NEAR_MIN_MS = 6000;
 const FULL_SWEEP_EVERY = 15;
 
 // create-reminder.lua publishes the upsert event itself, spelled out by hand: keep the two alike.

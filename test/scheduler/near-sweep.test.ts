@@ -2,7 +2,7 @@ import { afterSweeps, useSandbox, waitFor, type TestInstance } from '../support/
 
 // The sweep is the safety net under pub/sub: here two reminders are re-timed in Redis with no
 // event (as an edit whose message was lost in a reconnect). A sweep reads the near part of the due
-// index (10 s at least); the whole 15-minute horizon only every `fullSweepEvery`-th sweep.
+// index (6 s at least); the whole 15-minute horizon only every `fullSweepEvery`-th sweep.
 // docs/architecture.md#only-a-short-horizon-is-held-in-memory
 const env = useSandbox();
 const SWEEP_MS = 100;
@@ -22,7 +22,7 @@ async function retimedUnannounced(t: TestInstance, title: string, inMs: number, 
 describe('the sweep', () => {
   it('re-reads the next seconds of the due index each time, not the whole horizon', async () => {
     const t = await env.start({ tuning: { sweepIntervalMs: SWEEP_MS, fullSweepEvery: 1000 } });
-    const near = await retimedUnannounced(t, 'near', 7000, 1000);
+    const near = await retimedUnannounced(t, 'near', 4000, 1000);
     const far = await retimedUnannounced(t, 'far', 5 * 60_000, 60_000);
     const { registry } = t.instance.scheduler;
     // The positive control: the same sweeps re-time the one due within the near window.
