@@ -1,14 +1,12 @@
-import type { WeChatSandbox } from '../../src/sandbox/wechat-sandbox';
 import { requestReload } from '../../src/scheduler/scheduler';
 import { data, type ReminderView } from '../support/api-types';
-import { onTestCluster, type TestCluster } from '../support/cluster';
+import { useSandboxOnCluster } from '../support/cluster';
 import {
   afterSweeps,
   api,
   bearer,
   login,
   uniquePrefix,
-  useSandbox,
   waitFor,
   type TestInstance,
 } from '../support/harness';
@@ -22,16 +20,10 @@ const TUNING = {
   drainTimeoutMs: 2000,
   wxTimeoutMs: 5000,
 };
-const env = useSandbox();
-let cluster: TestCluster;
-let sandbox: WeChatSandbox;
-onTestCluster((started) => {
-  cluster = started;
-  ({ sandbox } = env);
-});
+const env = useSandboxOnCluster();
 
 function start(redisPrefix = uniquePrefix()): Promise<TestInstance> {
-  return env.start({ config: { redisUrl: cluster.url, redisPrefix }, tuning: TUNING });
+  return env.start({ config: { redisUrl: env.cluster.url, redisPrefix }, tuning: TUNING });
 }
 
 describe('sessions on a Redis Cluster', () => {
@@ -86,10 +78,13 @@ describe('reminders on a Redis Cluster', () => {
     const redisPrefix = uniquePrefix();
     // Sweeps a minute apart: after its start, b can learn of the create only from the event.
     const slow = { ...TUNING, sweepIntervalMs: 60_000 };
-    const a = await env.start({ config: { redisUrl: cluster.url, redisPrefix }, tuning: slow });
-    const b = await env.start({ config: { redisUrl: cluster.url, redisPrefix }, tuning: slow });
+    const a = await env.start({ config: { redisUrl: env.cluster.url, redisPrefix }, tuning: slow });
+    const b = await env.start({ config: { redisUrl: env.cluster.url, redisPrefix }, tuning: slow });
     expect(b.instance.scheduler.size).toBe(0);
-    await a.instance.reminders.create(sandbox.openIdFor('ivy'), { title: '事件', at: Date.now() + 600_000 });
+    await a.instance.reminders.create(env.sandbox.openIdFor('ivy'), {
+      title: '事件',
+      at: Date.now() + 600_000,
+    });
     await waitFor(() => b.instance.scheduler.size === 1, {
       timeoutMs: 5000,
       what: 'b holding the new timer',
@@ -117,7 +112,7 @@ describe('reminders on a Redis Cluster', () => {
       const batch = Array.from({ length: 100 }, (_, j) => from + j);
       const created = await Promise.all(
         batch.map((i) =>
-          a.instance.reminders.create(sandbox.openIdFor(users[i % users.length] ?? 'ana'), {
+          a.instance.reminders.create(env.sandbox.openIdFor(users[i % users.length] ?? 'ana'), {
             title: `m${i}`,
             at: due,
           }),
@@ -127,13 +122,13 @@ describe('reminders on a Redis Cluster', () => {
     }
     expect(new Set(ids).size).toBe(1000);
 
-    await waitFor(() => sandbox.sent.length >= 1000, {
+    await waitFor(() => env.sandbox.sent.length >= 1000, {
       timeoutMs: due - Date.now() + 30_000,
       what: '1,000 sends',
     });
     // Both instances swept and could have sent a second copy: two more sweeps of each, then count.
     await Promise.all([afterSweeps(a), afterSweeps(b)]);
-    const titles = sandbox.sent.map((m) => m.data.thing1?.value);
+    const titles = env.sandbox.sent.map((m) => m.data.thing1?.value);
     expect(titles).toHaveLength(1000);
     expect(new Set(titles)).toEqual(new Set(Array.from({ length: 1000 }, (_, i) => `m${i}`)));
     const statuses = new Map<string, number>();

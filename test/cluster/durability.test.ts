@@ -1,25 +1,18 @@
-import type { WeChatSandbox } from '../../src/sandbox/wechat-sandbox';
 import { userShardOf } from '../../src/store/keys';
-import { onTestCluster, type TestCluster } from '../support/cluster';
-import { api, bearer, login, uniquePrefix, useSandbox, waitFor, type TestInstance } from '../support/harness';
+import { useSandboxOnCluster } from '../support/cluster';
+import { api, bearer, login, uniquePrefix, waitFor, type TestInstance } from '../support/harness';
 
 // REDIS_WAIT_REPLICAS=1 on a real 3 + 3 cluster: a create answered 201 has reached a replica
 // (WAIT on the connection that wrote it), so a master's kill -9 and its replica's promotion lose
 // none of them; one the replica could not confirm is answered 503 instead.
 const WAIT_TIMEOUT_MS = 300;
 const TUNING = { backoffBaseMs: 20, sweepIntervalMs: 200, leaseMs: 3000, drainTimeoutMs: 2000 };
-const env = useSandbox();
-let cluster: TestCluster;
-let sandbox: WeChatSandbox;
-onTestCluster((started) => {
-  cluster = started;
-  ({ sandbox } = env);
-});
+const env = useSandboxOnCluster();
 
 const start = (redisPrefix = uniquePrefix()): Promise<TestInstance> =>
   env.start({
     config: {
-      redisUrl: cluster.url,
+      redisUrl: env.cluster.url,
       redisPrefix,
       redisWaitReplicas: 1,
       redisWaitTimeoutMs: WAIT_TIMEOUT_MS,
@@ -30,12 +23,12 @@ const start = (redisPrefix = uniquePrefix()): Promise<TestInstance> =>
 
 /** The redis-server process of the replica of the master that holds `user`'s shard. */
 async function replicaOf(t: TestInstance, user: string) {
-  const shard = userShardOf(sandbox.openIdFor(user), t.instance.keys.dueShards);
-  const masterPort = await cluster.masterPortOf(t.instance.keys.due(shard));
-  const nodes = await cluster.describe();
+  const shard = userShardOf(env.sandbox.openIdFor(user), t.instance.keys.dueShards);
+  const masterPort = await env.cluster.masterPortOf(t.instance.keys.due(shard));
+  const nodes = await env.cluster.describe();
   const master = nodes.find((n) => n.port === masterPort);
   const replica = nodes.find((n) => n.role === 'replica' && n.masterId === master?.id);
-  const server = cluster.nodes.find((node) => node.port === replica?.port);
+  const server = env.cluster.nodes.find((node) => node.port === replica?.port);
   if (!server?.pid) throw new Error(`no running replica of master ${masterPort}`);
   return server;
 }
@@ -105,7 +98,7 @@ describe('REDIS_WAIT_REPLICAS=1 on Redis Cluster', () => {
       timeoutMs: 10_000,
       what: 'creates under way',
     });
-    const { promoted } = await cluster.killMaster();
+    const { promoted } = await env.cluster.killMaster();
     expect(promoted).toBeGreaterThan(0);
     const atPromotion = answers.length;
     // Once the client follows the new topology, the promoted master (no replica left) is asked
@@ -128,13 +121,13 @@ describe('REDIS_WAIT_REPLICAS=1 on Redis Cluster', () => {
       expect({ title: a.title, status: res.status }).toEqual({ title: a.title, status: 200 });
     }
     const wanted = new Set(created.map((a) => a.title));
-    const sentTitles = () => new Set(sandbox.sent.map((m) => m.data.thing1?.value));
+    const sentTitles = () => new Set(env.sandbox.sent.map((m) => m.data.thing1?.value));
     await waitFor(() => [...wanted].every((title) => sentTitles().has(title)), {
       timeoutMs: due - Date.now() + 20_000,
       what: `every confirmed reminder sent (${wanted.size})`,
     });
     // No master died while sending: no occurrence went out twice.
-    const confirmedSends = sandbox.sent.filter((m) => wanted.has(m.data.thing1?.value ?? ''));
+    const confirmedSends = env.sandbox.sent.filter((m) => wanted.has(m.data.thing1?.value ?? ''));
     expect(confirmedSends.length).toBe(wanted.size);
   }, 60_000);
 });

@@ -1,4 +1,5 @@
 import { RedisCluster } from '../../lab/redis-cluster';
+import { useSandbox, type SandboxEnv } from './sandbox';
 
 // The cluster starter lives in lab/ so the drills and benchmarks start the same one; the tests keep
 // their names for it.
@@ -20,4 +21,27 @@ export function onTestCluster(started: (cluster: RedisCluster) => void): void {
   afterAll(async () => {
     await cluster?.stop();
   });
+}
+
+/**
+ * useSandbox() for a file whose instances run on a real cluster of its own: `cluster` is started
+ * before the file's tests and stopped after them.
+ */
+export function useSandboxOnCluster(): SandboxEnv & { readonly cluster: RedisCluster } {
+  const env = useSandbox();
+  let cluster: RedisCluster | undefined;
+  onTestCluster((started) => (cluster = started));
+  return {
+    get sandbox() {
+      return env.sandbox;
+    },
+    get url() {
+      return env.url;
+    },
+    start: (options) => env.start(options),
+    get cluster() {
+      if (!cluster) throw new Error('useSandboxOnCluster(): the cluster starts in beforeAll');
+      return cluster;
+    },
+  };
 }
