@@ -10,6 +10,7 @@
  */
 import { allShards } from '../src/store/shards';
 import { createAll, plan, settle, tally, type PlannedReminder } from '../lab/deliveries';
+import { commandsOf, cpuMsOf } from './fire-run';
 import { Lab, type Tixing } from '../lab/lab';
 import { nodeCommand } from '../lab/redis-cluster';
 import { timed, type Outcome } from '../lab/report';
@@ -63,18 +64,9 @@ export interface ClusterRunResult {
   masters: MasterUse[];
 }
 
-const SCRIPT_COMMANDS = /^(eval|evalsha|eval_ro|evalsha_ro|fcall|fcall_ro)$/;
-
 function parseCounters(cpu: string, commandstats: string): NodeCounters {
-  const field = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(cpu)?.[1] ?? NaN);
-  let commands = 0;
-  let scripts = 0;
-  for (const m of commandstats.matchAll(/^cmdstat_([\w|-]+):calls=(\d+)/gm)) {
-    const calls = Number(m[2]);
-    commands += calls;
-    if (SCRIPT_COMMANDS.test(m[1] ?? '')) scripts += calls;
-  }
-  return { cpuMs: (field('used_cpu_user') + field('used_cpu_sys')) * 1000, commands, scripts };
+  const { all, scripts } = commandsOf(commandstats);
+  return { cpuMs: cpuMsOf(cpu), commands: all, scripts };
 }
 
 /** Every master's counters (over the lab's connections) and every replica's, by port. */

@@ -34,14 +34,30 @@ export interface FireRunResult {
   bytesWrittenPerSend: number; // bytes those calls wrote, per message
 }
 
-/** CPU redis-server has used so far (user + system), ms. */
-export async function redisCpuMs(lab: Lab): Promise<number> {
-  const info = await lab.redis.info('cpu');
-  const field = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? NaN);
+/** CPU a redis-server has used so far (user + system), ms, from its INFO cpu. */
+export function cpuMsOf(infoCpu: string): number {
+  const field = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(infoCpu)?.[1] ?? NaN);
   return (field('used_cpu_user') + field('used_cpu_sys')) * 1000;
 }
 
+/** CPU redis-server has used so far (user + system), ms. */
+export async function redisCpuMs(lab: Lab): Promise<number> {
+  return cpuMsOf(await lab.redis.info('cpu'));
+}
+
 const SCRIPT_COMMANDS = /^(eval|evalsha|eval_ro|evalsha_ro|fcall|fcall_ro)$/;
+
+/** All commands and the script calls of an INFO commandstats (see redisCommands). */
+export function commandsOf(commandstats: string): { all: number; scripts: number } {
+  let all = 0;
+  let scripts = 0;
+  for (const m of commandstats.matchAll(/^cmdstat_([\w|-]+):calls=(\d+)/gm)) {
+    const calls = Number(m[2]);
+    all += calls;
+    if (SCRIPT_COMMANDS.test(m[1] ?? '')) scripts += calls;
+  }
+  return { all, scripts };
+}
 
 /**
  * Commands redis-server has run so far, from INFO commandstats: all of them (a command a Lua
@@ -49,15 +65,7 @@ const SCRIPT_COMMANDS = /^(eval|evalsha|eval_ro|evalsha_ro|fcall|fcall_ro)$/;
  * The lab's own polling (settle: ZCARD, SCAN, MGET every 200 ms) is in it, a few per second.
  */
 export async function redisCommands(lab: Lab): Promise<{ all: number; scripts: number }> {
-  const info = await lab.redis.info('commandstats');
-  let all = 0;
-  let scripts = 0;
-  for (const m of info.matchAll(/^cmdstat_([\w|-]+):calls=(\d+)/gm)) {
-    const calls = Number(m[2]);
-    all += calls;
-    if (SCRIPT_COMMANDS.test(m[1] ?? '')) scripts += calls;
-  }
-  return { all, scripts };
+  return commandsOf(await lab.redis.info('commandstats'));
 }
 
 /**
