@@ -182,9 +182,11 @@ describe('when the notice goes', () => {
     expect(await keysHolding(t, `notice:{nt${noticeId}}:comment`)).toEqual([]);
     const indexed = await keysHolding(t, `${noticeId}:${first.id}`);
     expect(indexed.filter((k) => k.startsWith('comments:'))).toEqual([]);
-    // positive control: the other notice's comment and its index entry stay
+    // positive control: the other notice's comment and its index entry stay (among the comments'
+    // keys: `<notice>:<comment>` also turns up inside times such as 22:13:15 in other records)
     expect(await textsSeenBy(t, c.amy, other)).toEqual(['别的通知下的']);
-    expect(await keysHolding(t, `${other}:${kept.id}`)).toEqual([
+    const stillIndexed = await keysHolding(t, `${other}:${kept.id}`);
+    expect(stillIndexed.filter((k) => k.startsWith('comments:'))).toEqual([
       expect.stringMatching(/^comments:\{u\d+\}:/),
     ]);
   });
