@@ -16,6 +16,11 @@ export class SeedScheduler {
     private readonly keys: Keys,
   ) {}
 
+  /** The seed rebuilt its jobs on every change, wherever it was due. */
+  concerns(_fireAt: number): boolean {
+    return true;
+  }
+
   async publishUpsert(_id: string, _fireAt: number | null): Promise<void> {
     await this.rebuild();
   }

@@ -137,6 +137,15 @@ export class Scheduler {
    */
   readonly announcer: { channel: string; applyHere(id: string, fireAt: number): void } | undefined;
 
+  /**
+   * Whether a change at `fireAt` concerns an instance's timers now: within the horizon. Beyond
+   * it, a sweep loads the occurrence as its time nears (every sweep reads at least NEAR_SWEEPS
+   * intervals ahead, the whole horizon every FULL_SWEEP_EVERY-th), so a new one needs no event.
+   */
+  concerns(fireAt: number): boolean {
+    return fireAt <= this.now() + this.horizonMs;
+  }
+
   /** Announces a change to every instance (this one included, applied at once). */
   async publishUpsert(id: string, fireAt: number | null): Promise<void> {
     const event: ScheduleEvent = fireAt === null ? { op: 'remove', id } : { op: 'upsert', id, fireAt };

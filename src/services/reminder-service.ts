@@ -54,6 +54,8 @@ export interface ReminderServiceDeps {
   store: ReminderStore;
   schedule: {
     publishUpsert(id: string, fireAt: number | null): Promise<void>;
+    /** Whether a change at `fireAt` concerns an instance's timers now (within the horizon). */
+    concerns(fireAt: number): boolean;
     /** When present, a create's script publishes the change itself: one Redis round trip. */
     readonly announcer?: { channel: string; applyHere(id: string, fireAt: number): void };
   }; // the scheduler
@@ -118,19 +120,22 @@ export class ReminderService {
         ? { requestHash: options.idempotency.fingerprint, idempotencyKey: options.idempotency.key }
         : {}),
     };
-    const { id: _omit, ...fields } = reminderToHash(record);
+    const fields = reminderToHash(record); // without its id (''): the store gives it
     const { announcer } = this.deps.schedule;
+    // A new reminder due beyond the horizon is no instance's timer yet: the sweeps load it as its
+    // time nears, so its create announces nothing (no PUBLISH for every instance to read).
+    const announce = this.deps.schedule.concerns(fireAt);
     // The grants are read in the create's own script: only sends change them.
-    const created = await store.create(openid, { ...fields, fireCount: '0' }, fireAt, {
+    const created = await store.create(openid, fields, fireAt, {
       pendingLimit: PENDING_LIMIT,
       idempotencyKey: options.idempotency?.key,
       idempotencyTtlSeconds: IDEMPOTENCY_TTL_SECONDS,
-      eventsChannel: announcer?.channel,
+      eventsChannel: announce ? announcer?.channel : undefined,
     });
     if (created.outcome === 'limit') throw pendingLimitReached(PENDING_LIMIT);
     if (created.outcome === 'ok') {
-      if (announcer) announcer.applyHere(created.id, fireAt);
-      else await this.deps.schedule.publishUpsert(created.id, fireAt);
+      if (announce && announcer) announcer.applyHere(created.id, fireAt);
+      else if (announce) await this.deps.schedule.publishUpsert(created.id, fireAt);
       // The record just written is the answer: no read-back on the hot path.
       const quota = this.deps.quotaHints.hint(record.templateId, created.grantsLeft);
       return { reminder: { ...record, id: created.id }, replayed: false, quota };

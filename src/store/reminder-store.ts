@@ -81,7 +81,13 @@ export class ReminderStore {
     },
   ): Promise<{ outcome: 'ok' | 'duplicate' | 'limit'; id: string; grantsLeft: number }> {
     const k = this.keys;
-    const pairs = Object.entries(fields).flat();
+    // An empty field is not stored: a missing one reads as '' (reminderFromHash, the claim), and
+    // the create's HSET is the bulk of its script.
+    const pairs: string[] = [];
+    for (const field in fields) {
+      const value = fields[field];
+      if (value !== undefined && value !== '' && field !== 'id') pairs.push(field, value);
+    }
     const shard = k.userShard(openid);
     // The hash's key names the id, and a script touches only the keys it is given: the script is
     // sent for the id this process expects the shard's counter to give next, and says so when
@@ -114,6 +120,8 @@ export class ReminderStore {
           options.eventsChannel ?? '',
           newId,
           fields.templateId ?? '',
+          'id',
+          newId,
           ...pairs,
         ],
       );

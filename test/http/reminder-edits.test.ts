@@ -58,6 +58,8 @@ describe('PATCH /api/reminders/:id', () => {
     expect(edited.status).toBe(200);
     const stored = async (id: string) => t.redis.hmGet(t.instance.keys.reminder(id), ['repeat', 'data']);
     expect(await stored(full.id)).toEqual(await stored(bare.id));
+    // Neither stores a field for "none": a missing field reads as empty.
+    expect(await stored(bare.id)).toEqual([null, null]);
     expect(data<ReminderView>(edited)).toMatchObject({ repeat: null, data: null });
   });
 });

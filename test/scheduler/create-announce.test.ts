@@ -75,3 +75,49 @@ describe('a create announces its schedule change from its own script', () => {
     expect(other.instance.scheduler.size).toBe(1);
   });
 });
+
+// Only a create due within the horizon is announced: one due later is no instance's timer yet,
+// and the sweeps load it as its time nears. docs/architecture.md#only-a-short-horizon-is-held-in-memory
+const HORIZON_MS = 1500;
+const TUNING = { horizonMs: HORIZON_MS, sweepIntervalMs: 100 };
+
+describe('a create due beyond the horizon', () => {
+  it('is not announced; one due within it is, to the other instances', async () => {
+    const config = { redisPrefix: uniquePrefix() };
+    const a = await lab.start({ config, tuning: TUNING });
+    const b = await lab.start({ config, tuning: TUNING });
+    const events: string[] = [];
+    const listener = a.redis.duplicate();
+    await listener.connect();
+    try {
+      await listener.subscribe(a.instance.keys.eventsChannel(), (message) => events.push(message));
+      const openid = lab.sandbox.openIdFor('announced');
+      const far = await a.instance.reminders.create(openid, { title: 'far', at: Date.now() + 60_000 });
+      const near = await a.instance.reminders.create(openid, { title: 'near', at: Date.now() + 1000 });
+      // The positive control: the near one's event arrives, after the far one's would have.
+      await waitFor(() => events.some((e) => e.includes(`"id":"${near.reminder.id}"`)), {
+        what: 'the near create announced',
+      });
+      expect(events.filter((e) => e.includes(`"id":"${far.reminder.id}"`))).toEqual([]);
+      expect(b.instance.scheduler.registry.fireAtOf(near.reminder.id)).toBe(near.reminder.nextFireAt);
+      expect(b.instance.scheduler.registry.fireAtOf(far.reminder.id)).toBeUndefined();
+    } finally {
+      await listener.quit();
+    }
+  });
+
+  it('is still sent once, on time: the sweep loads it as its time nears', async () => {
+    const t = await lab.start({ config: { redisPrefix: uniquePrefix() }, tuning: TUNING });
+    const openid = lab.sandbox.openIdFor('swept');
+    const at = Date.now() + HORIZON_MS + 1500;
+    const { reminder } = await t.instance.reminders.create(openid, { title: 'swept in', at });
+    expect(t.instance.scheduler.registry.fireAtOf(reminder.id)).toBeUndefined();
+    await waitFor(() => lab.sandbox.sent.some((m) => m.touser === openid), {
+      what: 'the swept reminder sent',
+    });
+    const sent = lab.sandbox.sent.filter((m) => m.touser === openid);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.at).toBeGreaterThanOrEqual(at);
+    expect(sent[0]!.at - at).toBeLessThan(1000);
+  });
+});

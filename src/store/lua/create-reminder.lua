@@ -14,7 +14,7 @@
 --       (only with an Idempotency-Key)
 -- ARGV: 1 the expected seq, 2 pending limit, 3 idempotency TTL seconds, 4 nextFireAt ms,
 --       5 schedule events channel (or ''), 6 id of the expected seq, 7 template id, 8.. field/value
---       pairs of the hash (without id)
+--       pairs of the hash ('id' and ARGV[6] first; empty fields left out: a missing field reads as '')
 -- Returns {'ok', id, grants left} | {'duplicate', first id} | {'limit', ''} | {'retry', the counter's seq}.
 local idem = KEYS[7]
 if idem then
@@ -26,9 +26,7 @@ local current = tonumber(redis.call('GET', KEYS[1]) or '0')
 if current + 1 ~= tonumber(ARGV[1]) then return {'retry', tostring(current)} end
 redis.call('INCR', KEYS[1])
 local id = ARGV[6]
-local fields = {'id', id}
-for i = 8, #ARGV do fields[#fields + 1] = ARGV[i] end
-redis.call('HSET', KEYS[2], unpack(fields))
+redis.call('HSET', KEYS[2], unpack(ARGV, 8, #ARGV))
 redis.call('ZADD', KEYS[3], id, id) -- score = id: ids grow with creation, and page cursors need unique scores
 redis.call('SADD', KEYS[4], id)
 redis.call('ZADD', KEYS[5], ARGV[4], id)
