@@ -332,8 +332,9 @@ export function validateReminderTemplate(
     ];
   }
   const problems: { path: string; message: string }[] = [];
-  const keys = new Set(template.fields.map((f) => f.key));
-  for (const key of Object.keys(vars.data ?? {})) {
+  const given = vars.data ? Object.keys(vars.data) : [];
+  const keys = given.length > 0 ? new Set(template.fields.map((f) => f.key)) : new Set<string>();
+  for (const key of given) {
     if (!keys.has(key)) {
       problems.push({
         path: `data.${key}`,
@@ -348,10 +349,9 @@ export function validateReminderTemplate(
     if (err instanceof TemplateRenderError) return [...problems, { path: 'timezone', message: err.message }];
     throw err;
   }
-  const byKey = new Map(template.fields.map((f) => [f.key, f]));
   const reported = new Set<string>();
   for (const { key } of checkTemplateData(data)) {
-    const field = byKey.get(key);
+    const field = template.fields.find((f) => f.key === key);
     const entry = data[key];
     if (!field || !entry) continue;
     const violation = fieldRuleViolation(key, entry.value) ?? 'is invalid';

@@ -40,6 +40,8 @@ export interface Validator<P, Q, B> {
 
 type None = Record<string, never>;
 
+const PARTS = ['params', 'query', 'body'] as const satisfies readonly (keyof RequestInput)[];
+
 const PREFERENCES: Joi.ValidationOptions = { abortEarly: false, stripUnknown: false, convert: true };
 
 // Which validator cleaned a request's input, so that reading it as another's types fails loudly.
@@ -64,13 +66,16 @@ export function validate<P = None, Q = None, B = None>(
     const routeProblems: ErrorDetail[] = [];
     const bodyProblems: ErrorDetail[] = [];
     const input: RequestInput = { params: {}, query: {}, body: {} };
-    const parts: [keyof RequestInput, Joi.ObjectSchema | undefined, unknown][] = [
-      ['params', bound.params, (ctx as unknown as { params?: unknown }).params ?? {}],
-      ['query', bound.query, ctx.query],
-      ['body', bound.body, ctx.state.body ?? {}],
-    ];
-    for (const [part, schema, raw] of parts) {
+    for (const part of PARTS) {
+      const schema = bound[part];
       if (!schema) continue;
+      // Read only for a schema: ctx.query parses the query string on each read.
+      const raw =
+        part === 'params'
+          ? ((ctx as unknown as { params?: unknown }).params ?? {})
+          : part === 'query'
+            ? ctx.query
+            : (ctx.state.body ?? {});
       const { value, error } = schema.validate(raw);
       if (!error) {
         input[part] = value;
