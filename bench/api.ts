@@ -177,7 +177,8 @@ export function api(options: Partial<ApiOptions> = {}): Promise<Outcome> {
         notes: [
           'Each tixing request: request id + one info log line, the session from memory (read once per session over a ' +
             'tracked connection; Redis invalidates it), joi validation, template check, the id (INCR of the user’s shard), ' +
-            'the create Lua script (HSET, 2 ZADD, SADD, the PUBLISH of the schedule change and the HGET of the template’s grants for the answer); routes matched within the request’s resource; no read-back.',
+            'the create Lua script (HSET of the fields that are not empty, 2 ZADD, SADD and the HGET of the template’s grants for the answer; no PUBLISH: ' +
+            'each is due after the 15-minute horizon, and the sweeps load it as its time nears); routes matched within the request’s resource; no read-back.',
         ],
         details: { options: o, tixing: ours, bare: base },
       };
