@@ -333,9 +333,10 @@ export function validateReminderTemplate(
   }
   const problems: { path: string; message: string }[] = [];
   const given = vars.data ? Object.keys(vars.data) : [];
-  const keys = given.length > 0 ? new Set(template.fields.map((f) => f.key)) : new Set<string>();
-  for (const key of given) {
-    if (!keys.has(key)) {
+  if (given.length > 0) {
+    const keys = new Set(template.fields.map((f) => f.key));
+    for (const key of given) {
+      if (keys.has(key)) continue;
       problems.push({
         path: `data.${key}`,
         message: `data.${key} is not a field of template ${templateId} (fields: ${[...keys].join(', ')})`,

@@ -69,14 +69,7 @@ export function validate<P = None, Q = None, B = None>(
     for (const part of PARTS) {
       const schema = bound[part];
       if (!schema) continue;
-      // Read only for a schema: ctx.query parses the query string on each read.
-      const raw =
-        part === 'params'
-          ? ((ctx as unknown as { params?: unknown }).params ?? {})
-          : part === 'query'
-            ? ctx.query
-            : (ctx.state.body ?? {});
-      const { value, error } = schema.validate(raw);
+      const { value, error } = schema.validate(rawPart(ctx, part));
       if (!error) {
         input[part] = value;
         continue;
@@ -113,6 +106,13 @@ export function cleanedBy<P, Q, B>(ctx: AppContext, checked: Validator<P, Q, B>)
   if (!input || cleanedWith.get(ctx) !== checked) throw new Error('route reads input it did not validate');
   // Written above by `checked`, whose schemas validate to P, Q and B.
   return input as RequestInput<P, Q, B>;
+}
+
+/** A part of the request as received; read only for a schema (ctx.query parses on each read). */
+function rawPart(ctx: AppContext, part: keyof RequestInput): unknown {
+  if (part === 'params') return (ctx as unknown as { params?: unknown }).params ?? {};
+  if (part === 'query') return ctx.query;
+  return ctx.state.body ?? {};
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
