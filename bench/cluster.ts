@@ -268,7 +268,7 @@ export function cluster(options: Partial<ClusterBenchOptions> = {}): Promise<Out
       ],
       notes: [
         'CPU from INFO cpu and commands from INFO commandstats of every node, from 0.3 s before the due time until ' +
-          'everything is sent and 1 s quiet; the lab polls every 200 ms (ZCARD of each due shard, SCAN of every master), ' +
+          'everything is sent and 1 s quiet; the lab asks Redis (ZCARD of each due shard, SCAN of every master) only once the sends are in and quiet, ' +
           'a few commands a second, included. ' +
           'Every node and both instances share the same cores, so the drain ratio is a one-machine figure; ' +
           "the CPU per send is what carries over. A master's ceiling assumes its redis-server at 100 % of one core.",

@@ -62,7 +62,8 @@ export function commandsOf(commandstats: string): { all: number; scripts: number
 /**
  * Commands redis-server has run so far, from INFO commandstats: all of them (a command a Lua
  * script runs counts too, so this is Redis's work, not its round trips) and the script calls.
- * The lab's own polling (settle: ZCARD, SCAN, MGET every 200 ms) is in it, a few per second.
+ * The lab's own checks are in it only at the end: settle asks Redis (ZCARD, SCAN, GET) once the
+ * sends are in and quiet.
  */
 export async function redisCommands(lab: Lab): Promise<{ all: number; scripts: number }> {
   return commandsOf(await lab.redis.info('commandstats'));
