@@ -31,10 +31,7 @@ export interface OutcomeEvent {
 
 export interface PipelineOptions {
   kinds: OccurrenceKind<unknown>[]; // the first is the one `fire` (the scheduler's onFire) submits to
-  sender: Pick<
-    MessageSender,
-    'prepare' | 'send' | 'pausedHere' | 'notePause' | 'pauseWindow' | 'freshPauseWindow'
-  >;
+  sender: Pick<MessageSender, 'prepare' | 'send' | 'pausedHere' | 'notePause' | 'pauseWindow'>;
   admission: Pick<Admission, 'admit' | 'giveBack'>; // grant, daily allowance, pause: src/delivery/admission.ts
   logger: Logger;
   instanceId: string;
@@ -242,10 +239,9 @@ export class DeliveryPipeline {
 
   private async send(o: Occurrence, item: unknown): Promise<void> {
     const { kind, id, slot } = o;
-    const { sender } = this.options;
-    // The window read within the last second costs no await (a spike plans thousands a second).
-    const fresh = sender.freshPauseWindow(); // null: no pause lately; undefined: ask Redis
-    const window = fresh !== undefined ? fresh : await sender.pauseWindow();
+    // A window read within the last second comes without a promise: no await for it.
+    const read = this.options.sender.pauseWindow();
+    const window = read instanceof Promise ? await read : read;
     const now = this.now();
     const { sendAt, next, deadline, missed } = planOccurrence({
       slot,

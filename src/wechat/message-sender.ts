@@ -111,20 +111,16 @@ export class MessageSender {
   /**
    * The latest pause's window, or null when none happened in the last day. Occurrences it held back
    * keep their right to be sent until it ends (docs/architecture.md#a-pause-is-never-a-miss): the
-   * pipeline counts their grace from its end.
+   * pipeline counts their grace from its end. A read of the last second is answered as it is, with
+   * no promise (a spike plans thousands a second); an older one is read again from Redis.
    */
-  async pauseWindow(): Promise<PauseWindow | null> {
+  pauseWindow(): PauseWindow | null | Promise<PauseWindow | null> {
     const now = this.now();
-    const fresh = this.freshPauseWindow(now);
-    if (fresh !== undefined) return fresh;
-    const value = await this.options.pauses.window();
-    this.window = { value, readAt: now };
-    return value;
-  }
-
-  /** The pause window as last read when that read is recent enough to trust, else undefined (ask `pauseWindow`). */
-  freshPauseWindow(now = this.now()): PauseWindow | null | undefined {
-    return this.window && now - this.window.readAt < PAUSE_WINDOW_CACHE_MS ? this.window.value : undefined;
+    if (this.window && now - this.window.readAt < PAUSE_WINDOW_CACHE_MS) return this.window.value;
+    return this.options.pauses.window().then((value) => {
+      this.window = { value, readAt: now };
+      return value;
+    });
   }
 
   /**
