@@ -274,9 +274,10 @@ export class Instance {
       logger: log,
       now,
     }));
+    const reminderKind = new ReminderOccurrences(this.store, catalog, replication);
     this.dispatcher = new DeliveryPipeline({
       kinds: [
-        new ReminderOccurrences(this.store, catalog, replication),
+        reminderKind,
         new NotificationOccurrences(
           notificationStore,
           catalog,
@@ -301,6 +302,9 @@ export class Instance {
       now,
       onOutcome: (event) => this.metrics.observeOutcome(event),
       onRedisError: () => this.metrics.countRedisError('dispatch'),
+      onNextSlot: (kind, id, slot) => {
+        if (kind === reminderKind.name) this.scheduler.hold(id, slot);
+      },
     });
     this.notifications = new NotificationService({
       store: notificationStore,

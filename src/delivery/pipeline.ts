@@ -40,6 +40,9 @@ export interface PipelineOptions {
   leaseMs?: number; // claim lease, default 30 s
   now?: () => number;
   onOutcome?: (event: OutcomeEvent) => void; // metrics
+  // A recurring occurrence was recorded and its item moved on to `slot`: the first kind's scheduler
+  // holds it at once rather than wait for a sweep to read it (the record publishes no event).
+  onNextSlot?: (kind: string, id: string, slot: number) => void;
   onRedisError?: () => void; // metrics: an occurrence met Redis unavailable
 }
 
@@ -289,6 +292,7 @@ export class DeliveryPipeline {
       attempt: last,
     };
     const result = await this.whileClaimed(o, () => kind.record(id, item, record));
+    if (result === 'ok' && next !== null) this.options.onNextSlot?.(kind.name, id, next);
     if (result === 'lost') {
       this.options.logger.warn(
         { kind: kind.name, occurrence: o.name, status },

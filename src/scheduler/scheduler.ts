@@ -24,12 +24,16 @@ export interface SchedulerOptions {
   retentionIntervalMs?: number; // least time between two retention runs of this instance, default 2 min
 }
 
-// Most sweeps re-read only the near part of the due index (what is due within this many sweep
-// intervals, and at least NEAR_MIN_MS): each occurrence still enters the registry well before it is
-// due, whatever pub/sub missed. Every FULL_SWEEP_EVERY-th sweep re-reads the whole horizon, which
-// drops timers of reminders changed far ahead while an event was lost (a stale timer's claim finds
-// nothing to send meanwhile). Before, every sweep read the whole horizon: 10,000 reminders due at
-// 08:30 were read in full every 2 s from 08:15 on, by every instance.
+// A sweep reads what is overdue (a timer fired but its claim failed, or another instance's lease
+// ran out) and the part of the near window (due within this many sweep intervals, at least
+// NEAR_MIN_MS) that no read has covered since pub/sub last (re)connected; what was read once is not
+// read again while events keep it current. A slot written with no event (another instance's
+// recurring reminder moving on) is loaded by the read that first covers it, seconds ahead at least,
+// or, written into a part already read, by the next full read or once overdue. After a reconnect
+// (its events lost) the whole near window is read again. Every FULL_SWEEP_EVERY-th sweep re-reads
+// the whole horizon, which drops timers of reminders changed far ahead while an event was lost (a
+// stale timer's claim finds nothing to send meanwhile). Before, 10,000 reminders due at 08:30 were
+// read by every sweep of every instance from 08:29:54 on (and, earlier still, every 2 s from 08:15).
 const NEAR_SWEEPS = 3;
 const NEAR_MIN_MS = 6000;
 const FULL_SWEEP_EVERY = 15;
@@ -61,6 +65,9 @@ export class Scheduler {
   private readonly horizonMs: number;
   private readonly nearMs: number; // what a near sweep reads: the next nearMs of the due index
   private sweeps = 0;
+  // The due index up to here has been read since pub/sub (re)connected: a near sweep reads on from
+  // it. -Infinity: read the whole near window (at start, after a reconnect).
+  private readUntil = -Infinity;
 
   constructor(private readonly options: SchedulerOptions) {
     this.now = options.now ?? Date.now;
@@ -100,6 +107,7 @@ export class Scheduler {
       this.options.redis,
       this.options.keys.eventsChannel(),
       (message) => this.onEvent(message),
+      () => (this.readUntil = -Infinity), // events published while it was away are lost
     );
     await this.reconcile();
     this.timer = setInterval(() => void this.sweep(), this.options.sweepIntervalMs ?? 2000);
@@ -118,17 +126,43 @@ export class Scheduler {
   }
 
   /**
-   * Diffs the registry against the due index up to `spanMs` from now (start and reload-jobs: the
-   * whole horizon; a sweep: the near part, or the whole horizon every FULL_SWEEP_EVERY-th time).
+   * Diffs the registry against the due index up to `spanMs` from now (start, reload-jobs and every
+   * FULL_SWEEP_EVERY-th sweep: the whole horizon; the others read less, reconcileNear).
    */
   async reconcile(spanMs = this.horizonMs): Promise<ReconcileCounts> {
+    const all = await this.read(null, this.now() + spanMs);
+    this.readUntil = all.last;
+    return this.registry.reconcile(all.wanted, (fireAt) => fireAt <= all.last);
+  }
+
+  /** A near sweep: what is overdue, and the near window from where the last read ended. */
+  private async reconcileNear(): Promise<ReconcileCounts> {
+    const now = this.now();
+    const end = now + this.nearMs;
+    const from = this.readUntil;
+    if (from < now) return this.reconcile(this.nearMs);
+    const [overdue, fresh] = await Promise.all([
+      this.read(null, now),
+      from < end ? this.read(from, end) : undefined,
+    ]);
+    if (fresh) this.readUntil = Math.max(this.readUntil, fresh.last);
+    const wanted = fresh ? new Map([...overdue.wanted, ...fresh.wanted]) : overdue.wanted;
+    return this.registry.reconcile(
+      wanted,
+      (fireAt) => fireAt <= overdue.last || (fresh !== undefined && fireAt > from && fireAt <= fresh.last),
+    );
+  }
+
+  /** The due index in (after, until], and how far the read speaks for (a truncated one, less far). */
+  private async read(
+    after: number | null,
+    until: number,
+  ): Promise<{ wanted: Map<string, number>; last: number }> {
     const limit = this.options.sliceLimit ?? 50_000;
-    const windowEnd = this.now() + spanMs;
-    const slice = await this.options.store.dueSlice(windowEnd, limit);
+    const slice = await this.options.store.dueBetween(after, until, limit);
     const wanted = new Map(slice.map((e) => [e.id, e.fireAt] as const));
-    // A truncated slice only speaks for the range it covers.
-    const last = slice.length === limit ? (slice[slice.length - 1]?.fireAt ?? windowEnd) : windowEnd;
-    return this.registry.reconcile(wanted, (fireAt) => fireAt <= last);
+    const last = slice.length === limit ? (slice[slice.length - 1]?.fireAt ?? until) : until;
+    return { wanted, last };
   }
 
   /**
@@ -144,6 +178,14 @@ export class Scheduler {
    */
   concerns(fireAt: number): boolean {
     return fireAt <= this.now() + this.horizonMs;
+  }
+
+  /**
+   * Holds a slot this instance itself wrote without an event (a recurring reminder it just
+   * recorded, moved on to `fireAt`); other instances read it in their sweeps.
+   */
+  hold(id: string, fireAt: number): void {
+    if (this.running) this.apply({ op: 'upsert', id, fireAt });
   }
 
   /** Announces a change to every instance (this one included, applied at once). */
@@ -162,8 +204,7 @@ export class Scheduler {
     // first sweep after Redis returns picks up every occurrence whose claim failed meanwhile.
     this.sweeps += 1;
     const full = this.sweeps % (this.options.fullSweepEvery ?? FULL_SWEEP_EVERY) === 0;
-    const span = full ? this.horizonMs : this.nearMs;
-    this.sweeping = this.reconcile(span).then(
+    this.sweeping = (full ? this.reconcile() : this.reconcileNear()).then(
       (counts) => {
         report(true);
         return counts;

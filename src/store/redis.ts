@@ -265,15 +265,20 @@ export async function nodeClients(redis: Redis): Promise<RedisClient[]> {
  * Subscribes to `channel` on its own connection and resolves a function that ends it. On a
  * cluster it is a sharded channel (SSUBSCRIBE, Redis ≥ 7): served by the one shard that owns it,
  * not broadcast to every node; publish with `publishChannel`, which picks the same flavour.
+ * `onReconnect` runs each time a lost connection is back: messages published meanwhile are lost.
  */
 export async function subscribeChannel(
   redis: Redis,
   channel: string,
   listener: (message: string) => void,
+  onReconnect?: () => void,
 ): Promise<() => Promise<void>> {
   const subscriber = redis.duplicate();
   subscriber.on('error', () => undefined); // the main client already reports connection loss
   await subscriber.connect();
+  // node-redis subscribes again by itself once it is back. A cluster's subscriber gives no such
+  // signal: there the callers' periodic full reads alone cover the gap.
+  if (onReconnect && !isCluster(subscriber)) subscriber.on('ready', onReconnect);
   try {
     if (isCluster(subscriber)) await subscriber.sSubscribe(channel, listener);
     else await subscriber.subscribe(channel, listener);

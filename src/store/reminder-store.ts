@@ -319,9 +319,22 @@ export class ReminderStore {
    * `limit`, merged, the earliest `limit` of them.
    */
   async dueSlice(untilMs: number, limit: number): Promise<{ id: string; fireAt: number }[]> {
+    return this.dueBetween(null, untilMs, limit);
+  }
+
+  /**
+   * The due index between `afterMs` (exclusive; null: from the start) and `untilMs` (inclusive),
+   * earliest first, at most `limit` entries over every shard.
+   */
+  async dueBetween(
+    afterMs: number | null,
+    untilMs: number,
+    limit: number,
+  ): Promise<{ id: string; fireAt: number }[]> {
+    const min = afterMs === null ? '-inf' : `(${afterMs}`;
     const perShardRows = await Promise.all(
       allShards(this.keys.dueShards).map((shard) =>
-        this.redis.zRangeWithScores(this.keys.due(shard), '-inf', untilMs, {
+        this.redis.zRangeWithScores(this.keys.due(shard), min, untilMs, {
           BY: 'SCORE',
           LIMIT: { offset: 0, count: limit },
         }),

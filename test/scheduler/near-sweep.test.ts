@@ -1,8 +1,9 @@
 import { afterSweeps, useSandbox, waitFor, type TestInstance } from '../support/harness';
 
-// The sweep is the safety net under pub/sub: here two reminders are re-timed in Redis with no
-// event (as an edit whose message was lost in a reconnect). A sweep reads the near part of the due
-// index (6 s at least); the whole 15-minute horizon only every `fullSweepEvery`-th sweep.
+// The sweep is the safety net under pub/sub. Here reminders are re-timed in Redis with no event,
+// as an edit whose message was lost while the subscriber reconnected. A near sweep reads what is
+// overdue and the part of the near window (6 s at least) no read has covered since pub/sub last
+// (re)connected; the whole 15-minute horizon only every `fullSweepEvery`-th sweep.
 // docs/architecture.md#only-a-short-horizon-is-held-in-memory
 const env = useSandbox();
 const SWEEP_MS = 100;
@@ -20,16 +21,44 @@ async function retimedUnannounced(t: TestInstance, title: string, inMs: number, 
 }
 
 describe('the sweep', () => {
-  it('re-reads the next seconds of the due index each time, not the whole horizon', async () => {
-    const t = await env.start({ tuning: { sweepIntervalMs: SWEEP_MS, fullSweepEvery: 1000 } });
-    const near = await retimedUnannounced(t, 'near', 4000, 1000);
-    const far = await retimedUnannounced(t, 'far', 5 * 60_000, 60_000);
+  it('reads a slot as it enters the near window, and what it read once not again while pub/sub is up', async () => {
+    // A 3 s horizon makes the near window 3 s, so a slot 5 s ahead enters it during the test.
+    const t = await env.start({
+      tuning: { sweepIntervalMs: SWEEP_MS, fullSweepEvery: 1000, horizonMs: 3000 },
+    });
+    await afterSweeps(t, 1);
+    const ahead = await retimedUnannounced(t, 'ahead', 2000, 3000); // 5 s ahead: not read yet
+    const read = await retimedUnannounced(t, 'read', 2500, 300); // 2.8 s ahead: read already
     const { registry } = t.instance.scheduler;
-    // The positive control: the same sweeps re-time the one due within the near window.
+    await afterSweeps(t, 3);
+    // The one re-timed in the part already read keeps its timer (its claim would find nothing).
+    expect(Date.now()).toBeLessThan(read.at);
+    expect(registry.fireAtOf(read.id)).toBe(read.at);
+    // The positive control: the same sweeps go on to load the slot that entered the window
+    // unannounced, before it is due.
+    await waitFor(() => registry.fireAtOf(ahead.id) === ahead.moved, { what: 'the slot ahead loaded' });
+    expect(Date.now()).toBeLessThan(ahead.moved);
+  });
+
+  it('re-reads the near window once the subscriber is back from a lost connection', async () => {
+    const t = await env.start({ tuning: { sweepIntervalMs: SWEEP_MS, fullSweepEvery: 1000 } });
+    await afterSweeps(t, 1);
+    const near = await retimedUnannounced(t, 'near', 4000, 1000);
+    const { registry } = t.instance.scheduler;
+    await afterSweeps(t, 3);
+    expect(registry.fireAtOf(near.id)).toBe(near.at); // read already, no event: unchanged
+    await t.redis.sendCommand(['CLIENT', 'KILL', 'TYPE', 'pubsub']);
     await waitFor(() => registry.fireAtOf(near.id) === near.moved, { what: 'the near reminder re-timed' });
-    await afterSweeps(t, 5);
-    expect(registry.fireAtOf(far.id)).toBe(far.at);
-    expect(registry.fireAtOf(near.id)).toBe(near.moved);
+    expect(Date.now()).toBeLessThan(near.at);
+  });
+
+  it('fires an overdue occurrence a timer missed at the next sweep', async () => {
+    const t = await env.start({ tuning: { sweepIntervalMs: SWEEP_MS, fullSweepEvery: 1000 } });
+    await afterSweeps(t, 1);
+    const early = await retimedUnannounced(t, 'early', 60_000, -59_500); // now due in 0.5 s
+    await waitFor(() => env.sandbox.sent.length > 0, { what: 'the overdue reminder sent' });
+    expect(env.sandbox.sent.map((m) => m.data.thing1?.value)).toEqual(['early']);
+    expect(Date.now()).toBeLessThan(early.at);
   });
 
   it('re-reads the whole horizon every fullSweepEvery-th sweep', async () => {
