@@ -187,8 +187,9 @@ export class Lab {
 
   /**
    * An in-process tixing Instance that only writes: `creator().reminders.create(openid, input)`
-   * stores a reminder through the product's own path (Lua create + pub/sub to every instance).
-   * Its scheduler is never started and holds nothing (horizon 0), so it never sends.
+   * stores a reminder through the product's own path (Lua create + pub/sub to every instance),
+   * announcing what is due within the default horizon as an API instance does. Its scheduler is
+   * never started and holds nothing, so it never sends.
    */
   creator(): Instance {
     if (!this.creatorInstance) {
@@ -197,7 +198,6 @@ export class Lab {
         config,
         redis: this.redis,
         logger: createLogger({ level: 'silent' }),
-        tuning: { horizonMs: 0 },
       });
     }
     return this.creatorInstance;

@@ -305,6 +305,9 @@ export class Instance {
       onNextSlot: (kind, id, slot) => {
         if (kind === reminderKind.name) this.scheduler.hold(id, slot);
       },
+      onLetGo: (kind) => {
+        if (kind === reminderKind.name) this.scheduler.letGo();
+      },
     });
     this.notifications = new NotificationService({
       store: notificationStore,

@@ -22,6 +22,7 @@ export class Occurrence implements DeliveryHooks {
   leaseUntil = 0; // our clock's view of when the claim's lease runs out
   unwritten: DeliveryAttempt[] | undefined; // attempts Redis could not take; written before the outcome
   stage: 'none' | 'sending' | 'recording' = 'none'; // its pipeline's send slot: held, or given up after the answer
+  recorded = false; // its outcome is in Redis, written by this holder
 
   constructor(
     readonly kind: OccurrenceKind<unknown>,

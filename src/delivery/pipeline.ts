@@ -43,6 +43,10 @@ export interface PipelineOptions {
   // A recurring occurrence was recorded and its item moved on to `slot`: the first kind's scheduler
   // holds it at once rather than wait for a sweep to read it (the record publishes no event).
   onNextSlot?: (kind: string, id: string, slot: number) => void;
+  // An occurrence it was handed ended here without its outcome recorded (not claimed: someone
+  // else's, or not due; Redis away; a pause; a stop; its lease lost): it may still be due, and
+  // only a read of what is overdue finds it again.
+  onLetGo?: (kind: string, id: string, slot: number) => void;
   onRedisError?: () => void; // metrics: an occurrence met Redis unavailable
 }
 
@@ -198,6 +202,7 @@ export class DeliveryPipeline {
       if (o.stage === 'recording') this.recording -= 1;
       this.inFlight.delete(o);
       this.active -= 1;
+      if (!o.recorded) this.options.onLetGo?.(o.kind.name, o.id, o.slot);
       this.pump();
     }
   }
@@ -292,6 +297,7 @@ export class DeliveryPipeline {
       attempt: last,
     };
     const result = await this.whileClaimed(o, () => kind.record(id, item, record));
+    o.recorded = result !== 'lost';
     if (result === 'ok' && next !== null) this.options.onNextSlot?.(kind.name, id, next);
     if (result === 'lost') {
       this.options.logger.warn(

@@ -24,16 +24,19 @@ export interface SchedulerOptions {
   retentionIntervalMs?: number; // least time between two retention runs of this instance, default 2 min
 }
 
-// A sweep reads what is overdue (a timer fired but its claim failed, or another instance's lease
-// ran out) and the part of the near window (due within this many sweep intervals, at least
-// NEAR_MIN_MS) that no read has covered since pub/sub last (re)connected; what was read once is not
-// read again while events keep it current. A slot written with no event (another instance's
-// recurring reminder moving on) is loaded by the read that first covers it, seconds ahead at least,
-// or, written into a part already read, by the next full read or once overdue. After a reconnect
-// (its events lost) the whole near window is read again. Every FULL_SWEEP_EVERY-th sweep re-reads
-// the whole horizon, which drops timers of reminders changed far ahead while an event was lost (a
-// stale timer's claim finds nothing to send meanwhile). Before, 10,000 reminders due at 08:30 were
-// read by every sweep of every instance from 08:29:54 on (and, earlier still, every 2 s from 08:15).
+const DEFAULT_HORIZON_MS = 15 * 60_000;
+
+// A sweep reads what is overdue when the dispatcher let an occurrence go unrecorded since the
+// last such read (its claim refused or failed, a pause: letGo), and the part of the near window
+// (due within this many sweep intervals, at least NEAR_MIN_MS) that no read has covered yet (a
+// full read counts as far as the near window): each slot is read once as it enters the window,
+// seconds before it is due, announced or not (another instance's recurring reminder moving on),
+// and not again while events keep it current. After a reconnect (its events lost) the whole near
+// window is read again. Every FULL_SWEEP_EVERY-th sweep re-reads the whole horizon, which drops
+// timers of reminders changed far ahead while an event was lost (a stale timer's claim finds
+// nothing to send meanwhile), and everything overdue. Before, 10,000 reminders due at 08:30 were
+// read by every sweep of every instance from 08:29:54 on and during their drain (earlier still,
+// every 2 s from 08:15).
 const NEAR_SWEEPS = 3;
 const NEAR_MIN_MS = 6000;
 const FULL_SWEEP_EVERY = 15;
@@ -43,6 +46,12 @@ type ScheduleEvent =
   | { op: 'upsert'; id: string; fireAt: number }
   | { op: 'remove'; id: string }
   | { op: 'reload'; replyTo: string };
+
+/** A read of the due index: what it holds, and up to where the read speaks for it. */
+interface DueRead {
+  wanted: Map<string, number>; // id → fireAt
+  last: number; // the range's end, or a truncated read's last score
+}
 
 export interface ReloadReply extends ReconcileCounts {
   instance: string;
@@ -60,7 +69,9 @@ export class Scheduler {
   private timer: NodeJS.Timeout | undefined;
   private sweeping: Promise<ReconcileCounts | undefined> | undefined;
   private purging: Promise<void> | undefined;
-  private lastPurge = -Infinity; // performance.now() of the last retention run
+  // performance.now() of the last retention run; the first comes one interval after the start,
+  // not in the seconds an instance catches up on what came due while it was down.
+  private lastPurge = -Infinity;
   private readonly now: () => number;
   private readonly horizonMs: number;
   private readonly nearMs: number; // what a near sweep reads: the next nearMs of the due index
@@ -68,10 +79,13 @@ export class Scheduler {
   // The due index up to here has been read since pub/sub (re)connected: a near sweep reads on from
   // it. -Infinity: read the whole near window (at start, after a reconnect).
   private readUntil = -Infinity;
+  // Whether something may be overdue in the index that no timer here will fire: an occurrence the
+  // dispatcher let go unrecorded (letGo) since the last read of what is overdue.
+  private overdueUnread = true;
 
   constructor(private readonly options: SchedulerOptions) {
     this.now = options.now ?? Date.now;
-    this.horizonMs = options.horizonMs ?? 15 * 60_000;
+    this.horizonMs = options.horizonMs ?? DEFAULT_HORIZON_MS;
     const nearMs = Math.max(NEAR_SWEEPS * (options.sweepIntervalMs ?? 2000), NEAR_MIN_MS);
     this.nearMs = Math.min(this.horizonMs, nearMs);
     this.registry = new ScheduleRegistry({
@@ -112,6 +126,7 @@ export class Scheduler {
     await this.reconcile();
     this.timer = setInterval(() => void this.sweep(), this.options.sweepIntervalMs ?? 2000);
     this.timer.unref();
+    this.lastPurge = performance.now();
   }
 
   async stop(): Promise<void> {
@@ -130,34 +145,63 @@ export class Scheduler {
    * FULL_SWEEP_EVERY-th sweep: the whole horizon; the others read less, reconcileNear).
    */
   async reconcile(spanMs = this.horizonMs): Promise<ReconcileCounts> {
-    const all = await this.read(null, this.now() + spanMs);
-    this.readUntil = all.last;
-    return this.registry.reconcile(all.wanted, (fireAt) => fireAt <= all.last);
+    this.overdueUnread = false;
+    try {
+      const now = this.now();
+      const all = await this.read(null, now + spanMs);
+      // Near sweeps go on from the end of the near window, not of the horizon: a slot written
+      // with no event further ahead is read once more as it enters the window, seconds before due.
+      this.readUntil = Math.min(all.last, now + this.nearMs);
+      return this.registry.reconcile(all.wanted, (fireAt) => fireAt <= all.last);
+    } catch (err) {
+      this.overdueUnread = true;
+      throw err;
+    }
   }
 
-  /** A near sweep: what is overdue, and the near window from where the last read ended. */
+  /**
+   * The dispatcher's word that an occurrence it was handed ended unrecorded (someone else's claim,
+   * Redis away, a pause): the next sweep reads what is overdue.
+   */
+  letGo(): void {
+    this.overdueUnread = true;
+  }
+
+  /**
+   * A near sweep: what is overdue if something may be that no timer here holds, and the near
+   * window from where the last read ended. While every occurrence handed over is recorded here
+   * (one instance draining a spike), the overdue backlog is not re-read by every sweep.
+   */
   private async reconcileNear(): Promise<ReconcileCounts> {
     const now = this.now();
     const end = now + this.nearMs;
     const from = this.readUntil;
     if (from < now) return this.reconcile(this.nearMs);
-    const [overdue, fresh] = await Promise.all([
-      this.read(null, now),
-      from < end ? this.read(from, end) : undefined,
-    ]);
+    const readOverdue = this.overdueUnread;
+    this.overdueUnread = false;
+    let parts: [DueRead | undefined, DueRead | undefined];
+    try {
+      parts = await Promise.all([
+        readOverdue ? this.read(null, now) : undefined,
+        from < end ? this.read(from, end) : undefined,
+      ]);
+    } catch (err) {
+      if (readOverdue) this.overdueUnread = true;
+      throw err;
+    }
+    const [overdue, fresh] = parts;
     if (fresh) this.readUntil = Math.max(this.readUntil, fresh.last);
-    const wanted = fresh ? new Map([...overdue.wanted, ...fresh.wanted]) : overdue.wanted;
+    const wanted = new Map([...(overdue?.wanted ?? []), ...(fresh?.wanted ?? [])]);
     return this.registry.reconcile(
       wanted,
-      (fireAt) => fireAt <= overdue.last || (fresh !== undefined && fireAt > from && fireAt <= fresh.last),
+      (fireAt) =>
+        (overdue !== undefined && fireAt <= overdue.last) ||
+        (fresh !== undefined && fireAt > from && fireAt <= fresh.last),
     );
   }
 
   /** The due index in (after, until], and how far the read speaks for (a truncated one, less far). */
-  private async read(
-    after: number | null,
-    until: number,
-  ): Promise<{ wanted: Map<string, number>; last: number }> {
+  private async read(after: number | null, until: number): Promise<DueRead> {
     const limit = this.options.sliceLimit ?? 50_000;
     const slice = await this.options.store.dueBetween(after, until, limit);
     const wanted = new Map(slice.map((e) => [e.id, e.fireAt] as const));
@@ -173,8 +217,8 @@ export class Scheduler {
 
   /**
    * Whether a change at `fireAt` concerns an instance's timers now: within the horizon. Beyond
-   * it, a sweep loads the occurrence as its time nears (every sweep reads at least NEAR_SWEEPS
-   * intervals ahead, the whole horizon every FULL_SWEEP_EVERY-th), so a new one needs no event.
+   * it, the sweeps load the occurrence as its time nears (the read that first covers a part of the
+   * near window, and every FULL_SWEEP_EVERY-th the whole horizon), so a new one needs no event.
    */
   concerns(fireAt: number): boolean {
     return fireAt <= this.now() + this.horizonMs;

@@ -52,12 +52,23 @@ describe('the sweep', () => {
     expect(Date.now()).toBeLessThan(near.at);
   });
 
-  it('fires an overdue occurrence a timer missed at the next sweep', async () => {
+  it('reads what is overdue once the dispatcher let an occurrence go unrecorded', async () => {
     const t = await env.start({ tuning: { sweepIntervalMs: SWEEP_MS, fullSweepEvery: 1000 } });
     await afterSweeps(t, 1);
-    const early = await retimedUnannounced(t, 'early', 60_000, -59_500); // now due in 0.5 s
-    await waitFor(() => env.sandbox.sent.length > 0, { what: 'the overdue reminder sent' });
-    expect(env.sandbox.sent.map((m) => m.data.thing1?.value)).toEqual(['early']);
+    // Moved 59.5 s earlier in Redis alone: due in 0.5 s, its timer still a minute away.
+    const early = await retimedUnannounced(t, 'early', 60_000, -59_500);
+    await waitFor(() => Date.now() > early.moved, { what: 'the moved slot due' });
+    await afterSweeps(t, 3);
+    // Every occurrence handed over was recorded: the sweeps do not re-read the overdue part.
+    expect(env.sandbox.sent).toHaveLength(0);
+    // Another one is claimed elsewhere (a 1 s lease): its timer fires, the claim is refused, the
+    // dispatcher lets it go, and the next sweep reads what is overdue: both are sent.
+    const openid = env.sandbox.openIdFor('sweeper');
+    const slot = Date.now() + 300;
+    const { reminder } = await t.instance.reminders.create(openid, { title: 'elsewhere', at: slot });
+    expect((await t.instance.store.claim(reminder.id, slot, 'another-instance', 1000)).ok).toBe(true);
+    await waitFor(() => env.sandbox.sent.length === 2, { what: 'both sent' });
+    expect(env.sandbox.sent.map((m) => m.data.thing1?.value)).toEqual(['early', 'elsewhere']);
     expect(Date.now()).toBeLessThan(early.at);
   });
 

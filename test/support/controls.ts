@@ -45,8 +45,10 @@ let controls = 0;
 /**
  * The positive control of a test that proves something did NOT happen (a second send, a send
  * after a cancel): `times` reminders in a row, each left behind due now by `t`'s clock and waited
- * for until WeChat has it. Each is found only by a sweep and goes through claim, send and finish,
- * so every sweep that could have done the forbidden thing has run, and had the time to finish it.
+ * for until WeChat has it. Each is found only by a sweep that reads what is overdue (the scheduler
+ * is told, as the dispatcher tells it when it lets an occurrence go unrecorded) and goes through
+ * claim, send and finish, so every sweep that could have done the forbidden thing has run, and had
+ * the time to finish it.
  * Resolves the number of control messages sent (they count in the sandbox's `stats.sendCalls`).
  */
 export async function sweepControl(
@@ -59,6 +61,7 @@ export async function sweepControl(
   for (let i = 0; i < times; i++) {
     const title = `control ${++controls}`;
     await leaveBehind(env, t, { title, nextFireAt: t.now(), user: CONTROL_USER });
+    t.instance.scheduler.letGo();
     await waitFor(() => env.sandbox.sent.some((m) => m.touser === openid && m.data.thing1?.value === title), {
       timeoutMs: options.timeoutMs ?? 10_000,
       what: `the positive control "${title}" to be sent`,
