@@ -11,10 +11,13 @@
  *    decide within CHECK_TIMEOUT_MS, e.g. back-references), are refused;
  * 3. it only ever sees the first MATCH_INPUT_CHARS characters of a message.
  *
- * recheck runs its native build (a child process it starts once) where the platform package is
- * installed, and a worker thread otherwise: the event loop never runs the analysis itself.
+ * recheck runs in a short-lived child process, one per batch of patterns (those asked for in the
+ * same turn: a rule table's): the checker (2.9 MB of JavaScript, ~8 MB of heap once loaded, and the
+ * native agent it starts and keeps, ~19 MB) is never held by an instance, and the event loop never
+ * runs the analysis itself. In the child, recheck uses its native build where the platform package
+ * is installed, and a worker thread otherwise.
  */
-import type * as Recheck from 'recheck';
+import { execFile } from 'node:child_process';
 
 export const REGEX_MAX_CHARS = 100;
 export const REGEX_FLAGS = 'i';
@@ -53,14 +56,68 @@ export function compileProblem(pattern: string): string | null {
   }
 }
 
-async function analyse(pattern: string): Promise<string | null> {
-  // Loaded when the first pattern is checked (2.9 MB of JavaScript), not with this module.
-  const { check } = require('recheck') as typeof Recheck;
-  const diagnostics = await check(pattern, REGEX_FLAGS, { timeout: CHECK_TIMEOUT_MS });
-  if (diagnostics.status === 'safe') return null;
-  if (diagnostics.status === 'vulnerable') {
-    const attack = diagnostics.attack.pattern.slice(0, 60);
-    return `could run away (${diagnostics.complexity.summary} backtracking, e.g. on ${attack}): refused`;
+/** recheck's answer for one pattern, as the child reports it. */
+interface Verdict {
+  status: 'safe' | 'vulnerable' | 'unknown';
+  summary?: string; // vulnerable: the complexity, e.g. "exponential"
+  attack?: string; // vulnerable: a string that makes it backtrack
+}
+
+// The child: reads {patterns, flags, timeout} on stdin, checks them in turn with recheck (its path
+// is the first argument) and writes the verdicts as JSON.
+const CHECKER = `
+const { check } = require(process.argv[1]);
+let input = '';
+process.stdin.setEncoding('utf8').on('data', (d) => (input += d)).on('end', async () => {
+  const { patterns, flags, timeout } = JSON.parse(input);
+  const verdicts = [];
+  for (const pattern of patterns) {
+    const d = await check(pattern, flags, { timeout });
+    verdicts.push(d.status === 'vulnerable'
+      ? { status: d.status, summary: d.complexity.summary, attack: d.attack.pattern.slice(0, 60) }
+      : { status: d.status });
+  }
+  process.stdout.write(JSON.stringify(verdicts), () => process.exit(0));
+});`;
+
+let batch: { pattern: string; resolve: (v: Verdict) => void; reject: (err: Error) => void }[] = [];
+
+function analyse(pattern: string): Promise<string | null> {
+  return new Promise<Verdict>((resolve, reject) => {
+    if (batch.push({ pattern, resolve, reject }) === 1) queueMicrotask(checkBatch);
+  }).then(problemOf);
+}
+
+function checkBatch(): void {
+  const asked = batch;
+  batch = [];
+  const child = execFile(
+    process.execPath,
+    ['-e', CHECKER, require.resolve('recheck')],
+    { timeout: CHECK_TIMEOUT_MS * asked.length + 10_000, maxBuffer: 1 << 20 },
+    (err, stdout) => {
+      let verdicts: Verdict[] | undefined;
+      try {
+        if (!err) verdicts = JSON.parse(stdout) as Verdict[];
+      } catch {
+        verdicts = undefined;
+      }
+      asked.forEach(({ resolve, reject }, i) => {
+        const verdict = verdicts?.[i];
+        if (verdict) resolve(verdict);
+        else reject(new Error(`the regex checker failed: ${err?.message ?? 'no verdict'}`));
+      });
+    },
+  );
+  child.stdin?.end(
+    JSON.stringify({ patterns: asked.map((a) => a.pattern), flags: REGEX_FLAGS, timeout: CHECK_TIMEOUT_MS }),
+  );
+}
+
+function problemOf(verdict: Verdict): string | null {
+  if (verdict.status === 'safe') return null;
+  if (verdict.status === 'vulnerable') {
+    return `could run away (${verdict.summary ?? 'super-linear'} backtracking, e.g. on ${verdict.attack ?? '?'}): refused`;
   }
   return 'could not be proven safe from runaway backtracking: refused (simplify it, or use keyword or contains)';
 }
