@@ -274,10 +274,9 @@ export class Instance {
       logger: log,
       now,
     }));
-    const reminderKind = new ReminderOccurrences(this.store, catalog, replication);
     this.dispatcher = new DeliveryPipeline({
       kinds: [
-        reminderKind,
+        new ReminderOccurrences(this.store, catalog, replication),
         new NotificationOccurrences(
           notificationStore,
           catalog,
@@ -302,12 +301,8 @@ export class Instance {
       now,
       onOutcome: (event) => this.metrics.observeOutcome(event),
       onRedisError: () => this.metrics.countRedisError('dispatch'),
-      onNextSlot: (kind, id, slot) => {
-        if (kind === reminderKind.name) this.scheduler.hold(id, slot);
-      },
-      onLetGo: (kind) => {
-        if (kind === reminderKind.name) this.scheduler.letGo();
-      },
+      onNextSlot: (id, slot) => this.scheduler.hold(id, slot),
+      onLetGo: () => this.scheduler.letGo(),
     });
     this.notifications = new NotificationService({
       store: notificationStore,

@@ -40,13 +40,14 @@ export interface PipelineOptions {
   leaseMs?: number; // claim lease, default 30 s
   now?: () => number;
   onOutcome?: (event: OutcomeEvent) => void; // metrics
-  // A recurring occurrence was recorded and its item moved on to `slot`: the first kind's scheduler
-  // holds it at once rather than wait for a sweep to read it (the record publishes no event).
-  onNextSlot?: (kind: string, id: string, slot: number) => void;
-  // An occurrence it was handed ended here without its outcome recorded (not claimed: someone
-  // else's, or not due; Redis away; a pause; a stop; its lease lost): it may still be due, and
-  // only a read of what is overdue finds it again.
-  onLetGo?: (kind: string, id: string, slot: number) => void;
+  // For the first kind's scheduler (the one `fire` serves). A recurring occurrence was recorded and
+  // its item moved on to `slot`: held at once rather than when a sweep reads it (the record
+  // publishes no event).
+  onNextSlot?: (id: string, slot: number) => void;
+  // An occurrence ended here without its outcome recorded (not claimed: someone else's, or not
+  // due; Redis away; a pause; a stop; its lease lost): it may still be due, and only a read of
+  // what is overdue finds it again.
+  onLetGo?: () => void;
   onRedisError?: () => void; // metrics: an occurrence met Redis unavailable
 }
 
@@ -202,7 +203,7 @@ export class DeliveryPipeline {
       if (o.stage === 'recording') this.recording -= 1;
       this.inFlight.delete(o);
       this.active -= 1;
-      if (!o.recorded) this.options.onLetGo?.(o.kind.name, o.id, o.slot);
+      if (!o.recorded && o.kind.name === this.first) this.options.onLetGo?.();
       this.pump();
     }
   }
@@ -298,7 +299,7 @@ export class DeliveryPipeline {
     };
     const result = await this.whileClaimed(o, () => kind.record(id, item, record));
     o.recorded = result !== 'lost';
-    if (result === 'ok' && next !== null) this.options.onNextSlot?.(kind.name, id, next);
+    if (result === 'ok' && next !== null && kind.name === this.first) this.options.onNextSlot?.(id, next);
     if (result === 'lost') {
       this.options.logger.warn(
         { kind: kind.name, occurrence: o.name, status },

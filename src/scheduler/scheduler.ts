@@ -79,9 +79,11 @@ export class Scheduler {
   // The due index up to here has been read since pub/sub (re)connected: a near sweep reads on from
   // it. -Infinity: read the whole near window (at start, after a reconnect).
   private readUntil = -Infinity;
-  // Whether something may be overdue in the index that no timer here will fire: an occurrence the
-  // dispatcher let go unrecorded (letGo) since the last read of what is overdue.
-  private overdueUnread = true;
+  // Occurrences the dispatcher let go unrecorded (letGo), counted, and how many of them the last
+  // successful read of what is overdue had seen: while the two differ, something may be overdue in
+  // the index that no timer here will fire. Starts unequal: the first read covers what is overdue.
+  private letGos = 1;
+  private letGosRead = 0;
 
   constructor(private readonly options: SchedulerOptions) {
     this.now = options.now ?? Date.now;
@@ -145,18 +147,14 @@ export class Scheduler {
    * FULL_SWEEP_EVERY-th sweep: the whole horizon; the others read less, reconcileNear).
    */
   async reconcile(spanMs = this.horizonMs): Promise<ReconcileCounts> {
-    this.overdueUnread = false;
-    try {
-      const now = this.now();
-      const all = await this.read(null, now + spanMs);
-      // Near sweeps go on from the end of the near window, not of the horizon: a slot written
-      // with no event further ahead is read once more as it enters the window, seconds before due.
-      this.readUntil = Math.min(all.last, now + this.nearMs);
-      return this.registry.reconcile(all.wanted, (fireAt) => fireAt <= all.last);
-    } catch (err) {
-      this.overdueUnread = true;
-      throw err;
-    }
+    const letGos = this.letGos;
+    const now = this.now();
+    const all = await this.read(null, now + spanMs);
+    if (all.last >= now) this.letGosRead = letGos; // a read truncated short of now saw not all of it
+    // Near sweeps go on from the end of the near window, not of the horizon: a slot written with
+    // no event further ahead is read once more as it enters the window, seconds before it is due.
+    this.readUntil = Math.min(all.last, now + this.nearMs);
+    return this.registry.reconcile(all.wanted, (fireAt) => fireAt <= all.last);
   }
 
   /**
@@ -164,7 +162,7 @@ export class Scheduler {
    * Redis away, a pause): the next sweep reads what is overdue.
    */
   letGo(): void {
-    this.overdueUnread = true;
+    this.letGos += 1;
   }
 
   /**
@@ -177,21 +175,15 @@ export class Scheduler {
     const end = now + this.nearMs;
     const from = this.readUntil;
     if (from < now) return this.reconcile(this.nearMs);
-    const readOverdue = this.overdueUnread;
-    this.overdueUnread = false;
-    let parts: [DueRead | undefined, DueRead | undefined];
-    try {
-      parts = await Promise.all([
-        readOverdue ? this.read(null, now) : undefined,
-        from < end ? this.read(from, end) : undefined,
-      ]);
-    } catch (err) {
-      if (readOverdue) this.overdueUnread = true;
-      throw err;
-    }
-    const [overdue, fresh] = parts;
+    const letGos = this.letGos;
+    const [overdue, fresh] = await Promise.all([
+      letGos !== this.letGosRead ? this.read(null, now) : undefined,
+      from < end ? this.read(from, end) : undefined,
+    ]);
+    if (overdue && overdue.last >= now) this.letGosRead = letGos;
     if (fresh) this.readUntil = Math.max(this.readUntil, fresh.last);
-    const wanted = new Map([...(overdue?.wanted ?? []), ...(fresh?.wanted ?? [])]);
+    const wanted = overdue?.wanted ?? fresh?.wanted ?? new Map<string, number>();
+    if (overdue && fresh) for (const [id, fireAt] of fresh.wanted) wanted.set(id, fireAt);
     return this.registry.reconcile(
       wanted,
       (fireAt) =>

@@ -98,9 +98,9 @@ function checkBatch(): void {
     (err, stdout) => {
       let verdicts: Verdict[] | undefined;
       try {
-        if (!err) verdicts = JSON.parse(stdout) as Verdict[];
+        verdicts = err ? undefined : (JSON.parse(stdout) as Verdict[]);
       } catch {
-        verdicts = undefined;
+        // not JSON: each caller is refused below
       }
       asked.forEach(({ resolve, reject }, i) => {
         const verdict = verdicts?.[i];
